@@ -1,0 +1,359 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// DefaultConcurrency is the number of packs processed at once when the
+// concurrency input is empty (see BENCHMARKS.md for the measurements).
+const DefaultConcurrency = 8
+
+// Auth modes accepted by the auth input.
+var authModes = []string{"auto", "basic", "docker-config", "none"}
+
+// Config is every input, parsed and validated.
+type Config struct {
+	Workspace    string   // absolute; GITHUB_WORKSPACE, CI_PROJECT_DIR or the working directory
+	PacksDirs    []string // slash-separated, relative to Workspace, cleaned
+	Packs        []string // explicit pack folders, same form; non-empty skips detection
+	Detect       string   // "changed" or "all"
+	Base, Head   string
+	Registry     string
+	BasePath     string // without leading or trailing slashes
+	Auth         string
+	Username     string
+	Password     string
+	DockerConfig string // absolute or empty
+	PlainHTTP    bool
+	Insecure     bool
+	CAFile       string // absolute or empty
+	Overwrite    bool
+	DryRun       bool
+	OCILayout    string // absolute or empty
+	Concurrency  int
+	Strict       bool
+	ReportFile   string // absolute or empty
+	DotenvFile   string // absolute or empty
+}
+
+// Secrets returns the secret values of the configuration, to be masked before
+// anything is printed.
+func (c *Config) Secrets() []string {
+	if c.Password == "" {
+		return nil
+	}
+	return []string{c.Password}
+}
+
+// Source is where inputs come from: command-line flags, then INPUT_<NAME>
+// (GitHub), then PACK_PUBLISH_<NAME>, then the default declared in action.yml.
+type Source struct {
+	Args   []string
+	Getenv func(string) string
+	Dir    string // the working directory, absolute
+}
+
+// ErrHelp is returned by Load when --help was asked for.
+var ErrHelp = flag.ErrHelp
+
+// InputError is a problem with one input. Load joins all of them.
+type InputError struct {
+	Input string
+	Msg   string
+}
+
+func (e *InputError) Error() string {
+	if e.Input == "" {
+		return e.Msg
+	}
+	return fmt.Sprintf("input %s: %s", e.Input, e.Msg)
+}
+
+// Load reads every input declared in spec from src and validates them all,
+// returning every problem at once (errors.Join of *InputError). Secret values
+// never appear in the errors.
+func Load(spec Spec, src Source) (*Config, error) {
+	getenv := src.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	flags, err := parseFlags(spec, src.Args)
+	if err != nil {
+		return nil, err
+	}
+	l := loader{spec: spec, flags: flags, getenv: getenv}
+
+	c := &Config{
+		Detect:   l.oneOf("detect", "changed", "all"),
+		Base:     l.str("base"),
+		Head:     l.str("head"),
+		Registry: l.str("registry"),
+		BasePath: strings.Trim(l.str("base-path"), "/"),
+		Auth:     l.oneOf("auth", authModes...),
+		Username: l.str("username"),
+		Password: l.raw("password"),
+
+		PlainHTTP: l.boolean("plain-http"),
+		Insecure:  l.boolean("insecure"),
+		Overwrite: l.boolean("overwrite"),
+		DryRun:    l.boolean("dry-run"),
+		Strict:    l.boolean("strict"),
+	}
+	c.Workspace = firstNonEmpty(getenv("GITHUB_WORKSPACE"), getenv("CI_PROJECT_DIR"), src.Dir)
+	if !filepath.IsAbs(c.Workspace) {
+		l.fail("", fmt.Sprintf("workspace %q is not an absolute path; set GITHUB_WORKSPACE or run from the repository", c.Workspace))
+	}
+	c.PacksDirs = l.relPaths("packs-dir", splitList(l.str("packs-dir"), false))
+	if len(c.PacksDirs) == 0 {
+		c.PacksDirs = []string{"."}
+	}
+	c.Packs = l.relPaths("packs", splitList(l.str("packs"), true))
+
+	abs := func(name string) string {
+		p := l.str(name)
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(src.Dir, p)
+	}
+	c.DockerConfig = abs("docker-config")
+	c.CAFile = abs("ca-file")
+	c.OCILayout = abs("oci-layout")
+	c.ReportFile = abs("report-file")
+	c.DotenvFile = abs("dotenv-file")
+	if c.DotenvFile == "" && getenv("GITLAB_CI") != "" {
+		c.DotenvFile = filepath.Join(src.Dir, "pack-publish.env")
+	}
+
+	c.Concurrency = DefaultConcurrency
+	if s := l.str("concurrency"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 64 {
+			l.fail("concurrency", fmt.Sprintf("%q is not a number from 1 to 64", s))
+		} else {
+			c.Concurrency = n
+		}
+	}
+
+	l.checkRegistry(c)
+	l.checkAuth(c)
+	return c, errors.Join(l.errs...)
+}
+
+// validates the destination: a registry host, an OCI layout, or a dry run.
+func (l *loader) checkRegistry(c *Config) {
+	switch {
+	case c.Registry != "" && c.OCILayout != "":
+		l.fail("oci-layout", "set either registry or oci-layout, not both")
+	case c.Registry == "" && c.OCILayout == "" && !c.DryRun:
+		l.fail("registry", "required: set registry (host[:port]), or oci-layout to write a local OCI layout, or dry-run: true")
+	}
+	if c.Registry != "" {
+		if msg := checkHost(c.Registry); msg != "" {
+			l.fail("registry", msg)
+		}
+	}
+	for _, seg := range strings.Split(c.BasePath, "/") {
+		if c.BasePath != "" && !pathComponent.MatchString(seg) {
+			l.fail("base-path", fmt.Sprintf("%q is not a valid repository path: each segment must be lower-case letters and digits separated by '.', '_', '__' or '-' (segment %q)", c.BasePath, seg))
+			break
+		}
+	}
+	if c.PlainHTTP && (c.Insecure || c.CAFile != "") {
+		l.fail("plain-http", "plain-http cannot be combined with insecure or ca-file, which are TLS settings")
+	}
+}
+
+func (l *loader) checkAuth(c *Config) {
+	switch c.Auth {
+	case "basic":
+		if c.Username == "" || c.Password == "" {
+			l.fail("auth", "basic auth needs both username and password (use a secret for the password)")
+		}
+	case "none", "docker-config":
+		if c.Username != "" || c.Password != "" {
+			l.fail("auth", fmt.Sprintf("auth is %q but username or password is set; use auth: basic or remove them", c.Auth))
+		}
+	case "auto":
+		if c.Password != "" && c.Username == "" {
+			l.fail("username", "password is set but username is empty")
+		}
+	}
+	if c.Username != "" && c.Password == "" && (c.Auth == "auto") {
+		l.fail("password", "username is set but password is empty; pass the password as a secret")
+	}
+}
+
+var (
+	pathComponent = regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$`)
+	hostPort      = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$`)
+)
+
+// checkHost explains what is wrong with a registry value, or returns "".
+// The value itself is not echoed when it may hold credentials.
+func checkHost(s string) string {
+	switch {
+	case strings.Contains(s, "://"):
+		return "give the host[:port] only, without a scheme such as https:// (use plain-http for HTTP registries)"
+	case strings.Contains(s, "@"):
+		return "must not contain credentials; use username and password (as a secret) instead"
+	case strings.Contains(s, "/"):
+		return fmt.Sprintf("%q has a path: give the host[:port] only and put the path in base-path", s)
+	case !hostPort.MatchString(s):
+		return fmt.Sprintf("%q is not a host[:port]", s)
+	}
+	return ""
+}
+
+// loader looks inputs up in precedence order and collects problems.
+type loader struct {
+	spec   Spec
+	flags  map[string]string
+	getenv func(string) string
+	errs   []error
+}
+
+func (l *loader) fail(input, msg string) { l.errs = append(l.errs, &InputError{Input: input, Msg: msg}) }
+
+// raw returns an input's value without trimming (passwords may hold spaces).
+func (l *loader) raw(name string) string {
+	in, ok := l.spec.Input(name)
+	if !ok {
+		panic("config: input " + name + " is not declared in action.yml")
+	}
+	if v, ok := l.flags[name]; ok {
+		return v
+	}
+	upper := strings.ToUpper(name)
+	for _, key := range []string{
+		"INPUT_" + upper,
+		"INPUT_" + strings.ReplaceAll(upper, "-", "_"),
+		"PACK_PUBLISH_" + strings.ReplaceAll(upper, "-", "_"),
+	} {
+		if v := l.getenv(key); strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return in.Default
+}
+
+func (l *loader) str(name string) string { return strings.TrimSpace(l.raw(name)) }
+
+func (l *loader) oneOf(name string, allowed ...string) string {
+	v := strings.ToLower(l.str(name))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	l.fail(name, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", ")))
+	return v
+}
+
+func (l *loader) boolean(name string) bool {
+	v := l.str(name)
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		l.fail(name, fmt.Sprintf("%q is not true or false", v))
+	}
+	return b
+}
+
+// relPaths cleans workspace-relative paths and refuses absolute ones and
+// those that leave the workspace.
+func (l *loader) relPaths(name string, items []string) []string {
+	var out []string
+	for _, p := range items {
+		p = filepath.ToSlash(p)
+		clean := path.Clean(p)
+		if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
+			l.fail(name, fmt.Sprintf("%q must be a path inside the workspace, relative to it", p))
+			continue
+		}
+		out = append(out, clean)
+	}
+	return out
+}
+
+// splitList splits a list input on newlines (and commas when commas is set),
+// dropping blanks and duplicates.
+func splitList(s string, commas bool) []string {
+	sep := func(r rune) bool { return r == '\n' || r == '\r' || (commas && r == ',') }
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range strings.FieldsFunc(s, sep) {
+		f = strings.TrimSpace(f)
+		if f != "" && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// parseFlags parses --name VALUE / --name=VALUE for every declared input;
+// boolean inputs also take the bare --name form.
+func parseFlags(spec Spec, args []string) (map[string]string, error) {
+	fs := flag.NewFlagSet("pack-publish", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, in := range spec.Inputs {
+		fs.Var(&flagValue{isBool: in.boolInput()}, in.Name, in.Description)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, ErrHelp
+		}
+		return nil, &InputError{Msg: err.Error() + "; run pack-publish --help for the list of inputs"}
+	}
+	if fs.NArg() > 0 {
+		return nil, &InputError{Msg: fmt.Sprintf("unexpected argument %q: every input is a --name VALUE flag; run pack-publish --help", fs.Arg(0))}
+	}
+	set := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
+	return set, nil
+}
+
+// flagValue keeps a flag's text as given, so that every value is validated
+// with the other inputs rather than by the flag package; boolean inputs also
+// take the bare --name form.
+type flagValue struct {
+	s      string
+	isBool bool
+}
+
+func (v *flagValue) String() string     { return v.s }
+func (v *flagValue) Set(s string) error { v.s = s; return nil }
+func (v *flagValue) IsBoolFlag() bool   { return v.isBool }
+
+// Usage renders the --help text from the spec.
+func Usage(spec Spec) string {
+	var b strings.Builder
+	b.WriteString("Usage: pack-publish [--INPUT VALUE]...\n\n")
+	b.WriteString("Validates Palette packs, archives them reproducibly and publishes them to an OCI registry.\n")
+	b.WriteString("Every input can also be set as PACK_PUBLISH_<NAME> (upper case, '-' as '_') or INPUT_<NAME>.\n\nInputs:\n")
+	for _, in := range spec.Inputs {
+		def := ""
+		if in.Default != "" {
+			def = fmt.Sprintf(" (default %q)", in.Default)
+		}
+		fmt.Fprintf(&b, "  --%s%s\n      %s\n", in.Name, def, in.Description)
+	}
+	return b.String()
+}

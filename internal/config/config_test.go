@@ -1,0 +1,142 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func loadSpec(t *testing.T) Spec {
+	t.Helper()
+	b, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := ParseSpec(b)
+	if err != nil {
+		t.Fatalf("ParseSpec() = %v", err)
+	}
+	return spec
+}
+
+func TestLoad_precedence(t *testing.T) {
+	t.Parallel()
+	spec := loadSpec(t)
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want func(*Config) any
+		val  any
+	}{
+		{"default", nil, nil, func(c *Config) any { return c.Detect }, "changed"},
+		{"pack-publish env", nil, map[string]string{"PACK_PUBLISH_BASE_PATH": "team-a"}, func(c *Config) any { return c.BasePath }, "team-a"},
+		{"input beats env", nil, map[string]string{"PACK_PUBLISH_BASE_PATH": "b", "INPUT_BASE-PATH": "a"}, func(c *Config) any { return c.BasePath }, "a"},
+		{"input underscore form", nil, map[string]string{"INPUT_BASE_PATH": "u"}, func(c *Config) any { return c.BasePath }, "u"},
+		{"flag beats input", []string{"--base-path", "f"}, map[string]string{"INPUT_BASE-PATH": "a"}, func(c *Config) any { return c.BasePath }, "f"},
+		{"empty input falls through", nil, map[string]string{"INPUT_BASE-PATH": "", "PACK_PUBLISH_BASE_PATH": "e"}, func(c *Config) any { return c.BasePath }, "e"},
+		{"bare bool flag", []string{"--dry-run"}, nil, func(c *Config) any { return c.DryRun }, true},
+		{"stray slashes", []string{"--base-path", "/team-a/"}, nil, func(c *Config) any { return c.BasePath }, "team-a"},
+		{"packs list", []string{"--packs", "a, b\nc\n\na"}, nil, func(c *Config) any { return c.Packs }, []string{"a", "b", "c"}},
+		{"packs-dir newline", []string{"--packs-dir", "packs\n./more/"}, nil, func(c *Config) any { return c.PacksDirs }, []string{"packs", "more"}},
+		{"concurrency default", nil, nil, func(c *Config) any { return c.Concurrency }, DefaultConcurrency},
+		{"workspace from github", nil, map[string]string{"GITHUB_WORKSPACE": "/github/workspace"}, func(c *Config) any { return c.Workspace }, "/github/workspace"},
+		{"gitlab dotenv default", nil, map[string]string{"GITLAB_CI": "true"}, func(c *Config) any { return c.DotenvFile }, "/work/pack-publish.env"},
+		{"robot user kept", []string{"--username", "robot$ci", "--password", "p"}, nil, func(c *Config) any { return c.Username }, "robot$ci"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"PACK_PUBLISH_DRY_RUN": "true"}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			c, err := Load(spec, Source{Args: tc.args, Getenv: func(k string) string { return env[k] }, Dir: "/work"})
+			if err != nil {
+				t.Fatalf("Load() = %v", err)
+			}
+			if diff := cmp.Diff(tc.val, tc.want(c)); diff != "" {
+				t.Errorf("Load() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoad_errors(t *testing.T) {
+	t.Parallel()
+	spec := loadSpec(t)
+	tests := []struct {
+		name string
+		args []string
+		want []string // substrings, every one must appear
+	}{
+		{"no destination", nil, []string{"input registry: required"}},
+		{"scheme", []string{"--registry", "https://h.example"}, []string{"input registry:", "without a scheme"}},
+		{"credentials in host", []string{"--registry", "u:secretpw@h.example"}, []string{"input registry:", "must not contain credentials"}},
+		{"path in host", []string{"--registry", "h.example/proj"}, []string{"put the path in base-path"}},
+		{"all at once", []string{"--registry", "h", "--detect", "some", "--dry-run=maybe", "--concurrency", "0", "--base-path", "Team A"},
+			[]string{"input detect:", "input concurrency:", "input base-path:", "input dry-run: \"maybe\" is not true or false"}},
+		{"many problems", []string{"--registry", "h", "--detect", "some", "--auth", "magic", "--concurrency", "x", "--packs", "../out"},
+			[]string{"input detect:", "input auth:", "input concurrency:", "input packs:"}},
+		{"basic needs password", []string{"--registry", "h", "--auth", "basic", "--username", "u"}, []string{"input auth: basic auth needs both"}},
+		{"unknown flag", []string{"--nope"}, []string{"flag provided but not defined: -nope"}},
+		{"both destinations", []string{"--registry", "h", "--oci-layout", "out"}, []string{"input oci-layout:"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(spec, Source{Args: tc.args, Getenv: func(string) string { return "" }, Dir: "/work"})
+			if err == nil {
+				t.Fatal("Load() = nil error, want one")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Load() error = %q, want it to contain %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "secretpw") {
+				t.Errorf("Load() error leaks a credential: %q", err)
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Errorf("Load() error %T is not an *InputError", err)
+			}
+		})
+	}
+}
+
+func TestLoad_help(t *testing.T) {
+	t.Parallel()
+	spec := loadSpec(t)
+	_, err := Load(spec, Source{Args: []string{"--help"}, Dir: "/work"})
+	if !errors.Is(err, ErrHelp) {
+		t.Fatalf("Load(--help) = %v, want ErrHelp", err)
+	}
+	u := Usage(spec)
+	for _, in := range spec.Inputs {
+		if !strings.Contains(u, "--"+in.Name) {
+			t.Errorf("Usage() misses --%s", in.Name)
+		}
+	}
+}
+
+func FuzzSplitList(f *testing.F) {
+	for _, s := range []string{"a,b", "a\nb\r\n", ",,", " x , y ", "a\n\na"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		seen := map[string]bool{}
+		for _, item := range splitList(s, true) {
+			if item == "" || strings.ContainsAny(item, ",\n\r") || item != strings.TrimSpace(item) {
+				t.Fatalf("splitList(%q) gave bad item %q", s, item)
+			}
+			if seen[item] {
+				t.Fatalf("splitList(%q) gave %q twice", s, item)
+			}
+			seen[item] = true
+		}
+	})
+}
