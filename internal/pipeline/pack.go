@@ -1,0 +1,259 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2"
+
+	"github.com/pack-publish/pack-publish/internal/archive"
+	"github.com/pack-publish/pack-publish/internal/pack"
+	"github.com/pack-publish/pack-publish/internal/publish"
+	"github.com/pack-publish/pack-publish/internal/registry"
+)
+
+// item is one selected pack on its way through the pipeline.
+type item struct {
+	dir     string // workspace-relative, slash-separated
+	res     PackResult
+	pack    *pack.Pack
+	fsys    fs.FS
+	entries []archive.Entry
+}
+
+func (it *item) valid() bool { return it.res.Status != StatusInvalid }
+
+// invalid marks the pack invalid, summing its findings up in the message.
+func (it *item) invalid() {
+	it.res.Status = StatusInvalid
+	n := 0
+	for _, f := range it.res.Findings {
+		if f.Severity == pack.SeverityError {
+			n++
+		}
+	}
+	first := it.res.Findings[0]
+	for _, f := range it.res.Findings {
+		if f.Severity == pack.SeverityError {
+			first = f
+			break
+		}
+	}
+	it.res.Message = fmt.Sprintf("%d problem(s); first: %s: %s", len(it.res.Findings), first.File, first.Message)
+}
+
+// validate loads pack.json and checks the pack and every file it would archive.
+func (r *run) validate(ctx context.Context, it *item) {
+	start := time.Now()
+	defer func() { it.res.Timings.ValidateMS = time.Since(start).Milliseconds() }()
+
+	it.fsys = os.DirFS(filepath.Join(r.cfg.Workspace, filepath.FromSlash(it.dir)))
+	p, findings := pack.Load(ctx, it.fsys, pack.Options{})
+	entries, archFindings, err := archive.Scan(ctx, it.fsys, archive.Options{})
+	findings = append(findings, archFindings...)
+	if err != nil && len(findings) == 0 {
+		findings = append(findings, pack.Finding{Rule: "F1", Severity: pack.SeverityError, File: ".", Message: fmt.Sprintf("reading the pack folder: %v", err), Fix: "check that the folder exists and is readable"})
+	}
+	for i := range findings {
+		findings[i].File = path.Join(it.dir, findings[i].File)
+	}
+	it.pack, it.entries = p, entries
+	it.res.Findings = append(it.res.Findings, findings...)
+	if p != nil {
+		it.res.Name, it.res.Version = p.Name, p.Version
+	}
+	if p == nil || pack.HasErrors(findings, r.cfg.Strict) {
+		it.invalid()
+	}
+}
+
+// markDuplicates makes every pack but the first that shares name and version
+// with another selected pack invalid (N6): both would publish the same tag.
+func markDuplicates(items []*item) {
+	first := map[string]*item{}
+	for _, it := range items {
+		if !it.valid() {
+			continue
+		}
+		key := it.res.Name + ":" + it.res.Version
+		if prev, ok := first[key]; ok {
+			it.res.Findings = append(it.res.Findings, pack.Finding{
+				Rule: "N6", Severity: pack.SeverityError, File: path.Join(it.dir, "pack.json"),
+				Message: fmt.Sprintf("%s and %s both publish %s", prev.dir, it.dir, key),
+				Fix:     "give each pack its own name, or bump version in one of them",
+			})
+			it.invalid()
+			continue
+		}
+		first[key] = it
+	}
+}
+
+// pushBasePath pushes the base-path empty artifact once, before any pack,
+// when a registry (not ECR, not a layout, not a dry run) gets packs.
+func (r *run) pushBasePath(ctx context.Context, items []*item, res *Result) error {
+	if r.client == nil || !anyValid(items) {
+		return nil
+	}
+	repoPath, err := registry.BasePath(r.cfg.BasePath)
+	if err != nil {
+		return err
+	}
+	repo, err := registry.Repository(r.client, r.cfg.Registry, repoPath, r.cfg.PlainHTTP)
+	if err != nil {
+		return err
+	}
+	desc, pushed, err := publish.BasePath(ctx, repo, BasePathCreated)
+	if err != nil {
+		return withHint(fmt.Errorf("pushing the base-path artifact to %s/%s: %w", r.cfg.Registry, repoPath, err))
+	}
+	res.BasePath = &Pushed{Reference: r.cfg.Registry + "/" + repoPath, Digest: desc.Digest.String(), Pushed: pushed}
+	if pushed {
+		r.opts.Logf("pushed the base-path artifact %s@%s", res.BasePath.Reference, desc.Digest)
+	}
+	return nil
+}
+
+func anyValid(items []*item) bool {
+	for _, it := range items {
+		if it.valid() {
+			return true
+		}
+	}
+	return false
+}
+
+// publish archives one valid pack and pushes it (or, in a dry run, computes
+// the manifest it would push).
+func (r *run) publish(ctx context.Context, it *item) {
+	name, version := it.res.Name, it.res.Version
+	start := time.Now()
+	layer, contents, err := r.build(ctx, it)
+	it.res.Timings.ArchiveMS = time.Since(start).Milliseconds()
+	if err != nil {
+		it.res.Status, it.res.Message = StatusFailed, err.Error()
+		return
+	}
+	it.res.Size, it.res.LayerDigest = layer.Size, layer.Digest.String()
+	it.res.Created = r.created(ctx, it.dir)
+
+	start = time.Now()
+	defer func() {
+		it.res.Timings.PublishMS = time.Since(start).Milliseconds()
+		r.opts.Logf("%s: %s %s %s", it.dir, it.res.Status, it.res.Reference, it.res.Digest)
+	}()
+
+	opts := publish.Options{
+		Title:     archive.FileName(name, version),
+		Created:   it.res.Created,
+		Overwrite: r.cfg.Overwrite,
+		SameFiles: func(ctx context.Context, existing io.Reader) ([]string, error) {
+			theirs, err := archive.ReadContents(existing, archive.Options{})
+			if err != nil {
+				return nil, fmt.Errorf("reading the published archive: %w", err)
+			}
+			return archive.Diff(contents, theirs), nil
+		},
+	}
+	var (
+		dst oras.Target
+		tag string
+	)
+	switch {
+	case r.cfg.DryRun:
+		_, desc, err := publish.Manifest(ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: layer.Digest, Size: layer.Size,
+			Annotations: map[string]string{ocispec.AnnotationTitle: opts.Title}}, opts.Created)
+		if err != nil {
+			it.res.Status, it.res.Message = StatusFailed, err.Error()
+			return
+		}
+		if repoPath, err := registry.PackPath(r.cfg.BasePath, name); err == nil && r.cfg.Registry != "" {
+			it.res.Reference = r.cfg.Registry + "/" + repoPath + ":" + version
+		}
+		it.res.Status, it.res.Digest, it.res.Message = StatusDryRun, desc.Digest.String(), "built and validated, not pushed (dry run)"
+		return
+	case r.layout != nil:
+		dst, tag = r.layout, name+"-"+version
+		it.res.Reference = displayPath(r.cfg, r.cfg.OCILayout) + ":" + tag
+	default:
+		repoPath, err := registry.PackPath(r.cfg.BasePath, name)
+		if err != nil {
+			it.res.Status, it.res.Message = StatusFailed, err.Error()
+			return
+		}
+		repo, err := registry.Repository(r.client, r.cfg.Registry, repoPath, r.cfg.PlainHTTP)
+		if err != nil {
+			it.res.Status, it.res.Message = StatusFailed, err.Error()
+			return
+		}
+		dst, tag = repo, version
+		it.res.Reference = r.cfg.Registry + "/" + repoPath + ":" + version
+	}
+
+	out, err := publish.Pack(ctx, dst, tag, layer, opts)
+	if err != nil {
+		it.res.Status, it.res.Message = StatusFailed, withHint(err).Error()
+		var conflict *publish.ConflictError
+		if errors.As(err, &conflict) {
+			it.res.Digest = conflict.Existing.String()
+		}
+		return
+	}
+	it.res.Status, it.res.Digest, it.res.Message = Status(out.Status), out.Digest.String(), out.Message
+}
+
+// build writes the pack's archive to a temporary file, hashing it on the way.
+func (r *run) build(ctx context.Context, it *item) (publish.Layer, archive.Contents, error) {
+	file := filepath.Join(r.tmp, archive.FileName(it.res.Name, it.res.Version))
+	f, err := os.Create(file)
+	if err != nil {
+		return publish.Layer{}, nil, fmt.Errorf("creating the archive: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	cw := &countWriter{w: io.MultiWriter(f, h)}
+	top := filepath.Base(filepath.Join(r.cfg.Workspace, filepath.FromSlash(it.dir)))
+	contents, err := archive.Write(ctx, cw, it.fsys, top, it.entries, archive.Options{})
+	if err != nil {
+		return publish.Layer{}, nil, fmt.Errorf("archiving %s: %w", it.dir, err)
+	}
+	if err := f.Close(); err != nil {
+		return publish.Layer{}, nil, fmt.Errorf("writing the archive: %w", err)
+	}
+	layer := publish.Layer{
+		Digest: digest.NewDigest(digest.SHA256, h),
+		Size:   cw.n,
+		Open:   func() (io.ReadCloser, error) { return os.Open(file) },
+	}
+	return layer, contents, nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// withHint appends advice for common registry failures.
+func withHint(err error) error {
+	if h := registry.Hint(err); h != "" && !strings.Contains(err.Error(), h) {
+		return fmt.Errorf("%w; %s", err, h)
+	}
+	return err
+}

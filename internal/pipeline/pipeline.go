@@ -1,0 +1,219 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"oras.land/oras-go/v2/content/oci"
+	"oras.land/oras-go/v2/registry/remote/auth"
+
+	"github.com/pack-publish/pack-publish/internal/changes"
+	"github.com/pack-publish/pack-publish/internal/config"
+	"github.com/pack-publish/pack-publish/internal/git"
+	"github.com/pack-publish/pack-publish/internal/pack"
+	"github.com/pack-publish/pack-publish/internal/registry"
+)
+
+// ErrConfig marks errors that make the configuration unusable (exit code 2):
+// nothing was attempted.
+var ErrConfig = errors.New("configuration unusable")
+
+// BasePathCreated is the fixed org.opencontainers.image.created of the
+// base-path artifact, so that its digest is stable and a re-run finds it.
+const BasePathCreated = "1970-01-01T00:00:00Z"
+
+// Options are the pipeline's seams. The zero value is usable.
+type Options struct {
+	Logf      func(format string, args ...any) // progress lines; nil discards them
+	Getenv    func(string) string              // CI environment; nil reads nothing
+	Now       func() time.Time
+	UserAgent string
+}
+
+func (o *Options) defaults() {
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if o.Getenv == nil {
+		o.Getenv = func(string) string { return "" }
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "pack-publish"
+	}
+}
+
+// Run selects, validates, archives and publishes packs as cfg says, and
+// returns the result of every selected pack. Per-pack problems end up in the
+// pack's status; an error is returned only when nothing could be attempted.
+func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error) {
+	opts.defaults()
+	start := opts.Now()
+	res := &Result{Destination: destination(cfg)}
+
+	dirs, err := selectPacks(ctx, cfg, opts, res)
+	if err != nil {
+		return nil, err
+	}
+	res.Selected = dirs
+
+	r := &run{cfg: cfg, opts: opts, git: git.Runner{Dir: cfg.Workspace}}
+	if r.tmp, err = os.MkdirTemp("", "pack-publish-"); err != nil {
+		return nil, fmt.Errorf("creating a temporary folder: %w", err)
+	}
+	defer os.RemoveAll(r.tmp)
+	if err := r.openDestination(ctx); err != nil {
+		return nil, err
+	}
+
+	items := make([]*item, len(dirs))
+	for i, d := range dirs {
+		items[i] = &item{dir: d, res: PackResult{Path: d, Findings: []pack.Finding{}}}
+	}
+	r.each(ctx, items, r.validate)
+	markDuplicates(items)
+	if err := r.pushBasePath(ctx, items, res); err != nil {
+		for _, it := range items {
+			if it.valid() {
+				it.res.Status, it.res.Message = StatusFailed, err.Error()
+			}
+		}
+	}
+	r.each(ctx, items, func(ctx context.Context, it *item) {
+		if it.valid() && it.res.Status == "" {
+			r.publish(ctx, it)
+		}
+	})
+
+	for _, it := range items {
+		res.Packs = append(res.Packs, it.res)
+	}
+	res.Timings.TotalMS = opts.Now().Sub(start).Milliseconds()
+	return res, nil
+}
+
+// run holds what the packs of one run share.
+type run struct {
+	cfg    *config.Config
+	opts   Options
+	git    git.Runner
+	tmp    string
+	client *auth.Client // registry mode
+	layout *oci.Store   // oci-layout mode
+}
+
+// each runs fn on every item, cfg.Concurrency at a time.
+func (r *run) each(ctx context.Context, items []*item, fn func(context.Context, *item)) {
+	var g errgroup.Group
+	g.SetLimit(r.cfg.Concurrency)
+	for _, it := range items {
+		g.Go(func() error { fn(ctx, it); return nil })
+	}
+	_ = g.Wait()
+}
+
+func (r *run) openDestination(ctx context.Context) error {
+	cfg := r.cfg
+	switch {
+	case cfg.DryRun:
+		return nil
+	case cfg.OCILayout != "":
+		store, err := oci.New(cfg.OCILayout)
+		if err != nil {
+			return fmt.Errorf("%w: opening oci-layout %s: %w", ErrConfig, cfg.OCILayout, err)
+		}
+		r.layout = store
+		return nil
+	}
+	cred, _, err := registry.Credentials(ctx, registry.AuthOptions{
+		Mode: cfg.Auth, Host: cfg.Registry, Username: cfg.Username, Password: cfg.Password, DockerConfig: cfg.DockerConfig,
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	r.client, err = registry.NewClient(registry.Options{
+		PlainHTTP: cfg.PlainHTTP, Insecure: cfg.Insecure, CAFile: cfg.CAFile, Credential: cred, UserAgent: r.opts.UserAgent,
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return nil
+}
+
+func destination(cfg *config.Config) string {
+	switch {
+	case cfg.DryRun:
+		return "dry run (nothing written)"
+	case cfg.OCILayout != "":
+		return "OCI layout " + displayPath(cfg, cfg.OCILayout)
+	}
+	return path.Join(cfg.Registry, cfg.BasePath)
+}
+
+// displayPath shows p relative to the workspace when it lies inside it.
+func displayPath(cfg *config.Config, p string) string {
+	if rel, err := filepath.Rel(cfg.Workspace, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return p
+}
+
+// selectPacks decides which pack folders this run handles: the packs input,
+// every pack (detect: all), or the packs changed between two commits.
+func selectPacks(ctx context.Context, cfg *config.Config, opts Options, res *Result) ([]string, error) {
+	if len(cfg.Packs) > 0 {
+		return cfg.Packs, nil
+	}
+	if cfg.Detect == "changed" {
+		rng, err := changes.ResolveRange(opts.Getenv, cfg.Base, cfg.Head)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		if rng.AllReason == "" {
+			ch, err := changes.Detect(ctx, changes.Options{Dir: cfg.Workspace, Roots: cfg.PacksDirs, Range: rng, Fetch: true})
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+			}
+			res.Notices = append(res.Notices, ch.Notices...)
+			if !ch.All {
+				res.BaseSHA, res.HeadSHA, res.Deleted = ch.BaseSHA, ch.HeadSHA, ch.Deleted
+				if ch.Changed == nil {
+					return []string{}, nil
+				}
+				return ch.Changed, nil
+			}
+		} else {
+			res.Notices = append(res.Notices, "publishing every pack: "+rng.AllReason)
+		}
+	}
+	dirs, err := pack.Discover(ctx, os.DirFS(cfg.Workspace), cfg.PacksDirs)
+	if err != nil {
+		return nil, fmt.Errorf("%w: input packs-dir: %w", ErrConfig, err)
+	}
+	return dirs, nil
+}
+
+// created is the org.opencontainers.image.created of a pack: the committer
+// time of the last commit that touched the pack folder, else
+// SOURCE_DATE_EPOCH, else now.
+func (r *run) created(ctx context.Context, dir string) string {
+	if t, ok, err := r.git.LastCommitTime(ctx, dir); err == nil && ok {
+		return t.UTC().Format(time.RFC3339)
+	}
+	if s := r.opts.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+		if sec, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return time.Unix(sec, 0).UTC().Format(time.RFC3339)
+		}
+	}
+	return r.opts.Now().UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,83 @@
+package pipeline
+
+import (
+	"github.com/pack-publish/pack-publish/internal/pack"
+)
+
+// Status is the outcome of one pack, spelled as in the contract.
+type Status string
+
+const (
+	StatusPushed    Status = "pushed"
+	StatusUnchanged Status = "unchanged"
+	StatusInvalid   Status = "invalid"
+	StatusFailed    Status = "failed"
+	StatusDryRun    Status = "dry-run"
+)
+
+// Result is everything a run produced. The GitHub, GitLab and terminal front
+// ends render this one model.
+type Result struct {
+	Packs    []PackResult `json:"packs"`
+	Selected []string     `json:"changedPacks"` // selected pack folders, workspace-relative
+	Deleted  []string     `json:"deletedPacks,omitempty"`
+	BaseSHA  string       `json:"baseSha,omitempty"`
+	HeadSHA  string       `json:"headSha,omitempty"`
+	Notices  []string     `json:"notices,omitempty"`
+	// Destination describes where packs went: "registry.example.com/team-a",
+	// "OCI layout out/", or "dry run".
+	Destination string   `json:"destination"`
+	BasePath    *Pushed  `json:"basePath,omitempty"`
+	Timings     Timings  `json:"timings"`
+}
+
+// Pushed records the base-path artifact.
+type Pushed struct {
+	Reference string `json:"reference"`
+	Digest    string `json:"digest"`
+	Pushed    bool   `json:"pushed"`
+}
+
+// PackResult is the outcome of one selected pack.
+type PackResult struct {
+	Name        string         `json:"name"`
+	Version     string         `json:"version"`
+	Path        string         `json:"path"`
+	Reference   string         `json:"reference"`
+	Digest      string         `json:"digest"`
+	Status      Status         `json:"status"`
+	Message     string         `json:"message"`
+	Size        int64          `json:"size"`
+	LayerDigest string         `json:"layerDigest,omitempty"`
+	Created     string         `json:"created,omitempty"`
+	Findings    []pack.Finding `json:"findings"`
+	Timings     Timings        `json:"timings"`
+}
+
+// Timings are wall-clock durations in milliseconds.
+type Timings struct {
+	ValidateMS int64 `json:"validateMs,omitempty"`
+	ArchiveMS  int64 `json:"archiveMs,omitempty"`
+	PublishMS  int64 `json:"publishMs,omitempty"`
+	TotalMS    int64 `json:"totalMs,omitempty"`
+}
+
+// ExitCode is 0 when every selected pack is pushed, unchanged or dry-run
+// (also when nothing was selected) and 1 when any is invalid or failed.
+func (r *Result) ExitCode() int {
+	for _, p := range r.Packs {
+		if p.Status == StatusInvalid || p.Status == StatusFailed {
+			return 1
+		}
+	}
+	return 0
+}
+
+// Counts returns how many packs ended in each status.
+func (r *Result) Counts() map[Status]int {
+	m := map[Status]int{}
+	for _, p := range r.Packs {
+		m[p.Status]++
+	}
+	return m
+}

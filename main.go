@@ -1,0 +1,34 @@
+// Command pack-publish validates Spectro Cloud Palette packs, archives them
+// reproducibly and publishes them to an OCI registry in the layout of ORAS
+// v1.0.0. It runs as a GitHub Action, in GitLab CI and on a terminal.
+package main
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/pack-publish/pack-publish/internal/action"
+)
+
+// actionYAML is the one list of inputs and outputs.
+//
+//go:embed action.yml
+var actionYAML []byte
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	dir, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pack-publish: %v\n", err)
+		os.Exit(2)
+	}
+	code := action.Main(ctx, actionYAML, action.Env{
+		Args: os.Args[1:], Getenv: os.Getenv, Dir: dir, Stdout: os.Stdout, Stderr: os.Stderr,
+	})
+	stop()
+	os.Exit(code)
+}
