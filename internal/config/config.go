@@ -17,7 +17,7 @@ import (
 const DefaultConcurrency = 8
 
 // Auth modes accepted by the auth input.
-var authModes = []string{"auto", "basic", "docker-config", "none"}
+var authModes = []string{"auto", "basic", "docker-config", "ecr", "none"}
 
 // Config is every input, parsed and validated.
 type Config struct {
@@ -42,6 +42,14 @@ type Config struct {
 	Strict       bool
 	ReportFile   string // absolute or empty
 	DotenvFile   string // absolute or empty
+
+	// AWS ECR (auth: ecr).
+	AWSRegion            string
+	RoleToAssume         string
+	RoleSessionName      string
+	Audience             string
+	WebIdentityTokenFile string // absolute or empty
+	CreateRepositories   bool
 }
 
 // Secrets returns the secret values of the configuration, to be masked before
@@ -106,6 +114,12 @@ func Load(spec Spec, src Source) (*Config, error) {
 		Overwrite: l.boolean("overwrite"),
 		DryRun:    l.boolean("dry-run"),
 		Strict:    l.boolean("strict"),
+
+		AWSRegion:          l.str("aws-region"),
+		RoleToAssume:       l.str("role-to-assume"),
+		RoleSessionName:    l.str("role-session-name"),
+		Audience:           l.str("audience"),
+		CreateRepositories: l.boolean("create-repositories"),
 	}
 	c.Workspace = firstNonEmpty(getenv("GITHUB_WORKSPACE"), getenv("CI_PROJECT_DIR"), src.Dir)
 	if !filepath.IsAbs(c.Workspace) {
@@ -128,6 +142,7 @@ func Load(spec Spec, src Source) (*Config, error) {
 	c.CAFile = abs("ca-file")
 	c.OCILayout = abs("oci-layout")
 	c.ReportFile = abs("report-file")
+	c.WebIdentityTokenFile = abs("web-identity-token-file")
 	c.DotenvFile = abs("dotenv-file")
 	if c.DotenvFile == "" && getenv("GITLAB_CI") != "" {
 		c.DotenvFile = filepath.Join(src.Dir, "pack-publish.env")
@@ -173,7 +188,20 @@ func (l *loader) checkRegistry(c *Config) {
 }
 
 func (l *loader) checkAuth(c *Config) {
+	if c.Auth == "auto" && c.Registry != "" && (c.RoleToAssume != "" || ecrHost.MatchString(c.Registry)) {
+		c.Auth = "ecr"
+	}
 	switch c.Auth {
+	case "ecr":
+		if c.Username != "" || c.Password != "" {
+			l.fail("auth", "auth is ecr but username or password is set; ECR credentials come from AWS, remove them")
+		}
+		if c.RoleToAssume != "" && !roleARN.MatchString(c.RoleToAssume) {
+			l.fail("role-to-assume", fmt.Sprintf("%q is not an IAM role ARN such as arn:aws:iam::123456789012:role/publisher", c.RoleToAssume))
+		}
+		if !sessionName.MatchString(c.RoleSessionName) {
+			l.fail("role-session-name", "must be 2 to 64 characters of letters, digits and +=,.@_-")
+		}
 	case "basic":
 		if c.Username == "" || c.Password == "" {
 			l.fail("auth", "basic auth needs both username and password (use a secret for the password)")
@@ -194,6 +222,9 @@ func (l *loader) checkAuth(c *Config) {
 
 var (
 	pathComponent = regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$`)
+	ecrHost       = regexp.MustCompile(`^[0-9]{12}\.dkr(-fips)?\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?(:[0-9]+)?$`)
+	roleARN       = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
+	sessionName   = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	hostPort      = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$`)
 )
 

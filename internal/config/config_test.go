@@ -45,6 +45,10 @@ func TestLoad_precedence(t *testing.T) {
 		{"concurrency default", nil, nil, func(c *Config) any { return c.Concurrency }, DefaultConcurrency},
 		{"workspace from github", nil, map[string]string{"GITHUB_WORKSPACE": "/github/workspace"}, func(c *Config) any { return c.Workspace }, "/github/workspace"},
 		{"gitlab dotenv default", nil, map[string]string{"GITLAB_CI": "true"}, func(c *Config) any { return c.DotenvFile }, "/work/pack-publish.env"},
+		{"auto is ecr on an ECR host", []string{"--registry", "123456789012.dkr.ecr.eu-west-1.amazonaws.com"}, nil, func(c *Config) any { return c.Auth }, "ecr"},
+		{"auto is ecr on a china ECR host", []string{"--registry", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn"}, nil, func(c *Config) any { return c.Auth }, "ecr"},
+		{"auto is ecr with a role", []string{"--registry", "proxy.example.com", "--role-to-assume", "arn:aws:iam::123456789012:role/pub"}, nil, func(c *Config) any { return c.Auth }, "ecr"},
+		{"auto stays auto elsewhere", []string{"--registry", "harbor.example.com"}, nil, func(c *Config) any { return c.Auth }, "auto"},
 		{"robot user kept", []string{"--username", "robot$ci", "--password", "p"}, nil, func(c *Config) any { return c.Username }, "robot$ci"},
 	}
 	for _, tc := range tests {
@@ -82,6 +86,9 @@ func TestLoad_errors(t *testing.T) {
 		{"many problems", []string{"--registry", "h", "--detect", "some", "--auth", "magic", "--concurrency", "x", "--packs", "../out"},
 			[]string{"input detect:", "input auth:", "input concurrency:", "input packs:"}},
 		{"basic needs password", []string{"--registry", "h", "--auth", "basic", "--username", "u"}, []string{"input auth: basic auth needs both"}},
+		{"ecr with password", []string{"--registry", "h", "--auth", "ecr", "--username", "u", "--password", "secretpw"}, []string{"input auth: auth is ecr"}},
+		{"bad role arn", []string{"--registry", "h", "--auth", "ecr", "--role-to-assume", "my-role"}, []string{"input role-to-assume:", "not an IAM role ARN"}},
+		{"bad session name", []string{"--registry", "h", "--auth", "ecr", "--role-session-name", "a b"}, []string{"input role-session-name:"}},
 		{"unknown flag", []string{"--nope"}, []string{"flag provided but not defined: -nope"}},
 		{"both destinations", []string{"--registry", "h", "--oci-layout", "out"}, []string{"input oci-layout:"}},
 	}
