@@ -120,7 +120,7 @@ func writeTable(w io.Writer, res *pipeline.Result) {
 	}
 	tw.Flush()
 	for _, p := range res.Packs {
-		if p.Message != "" && p.Status != pipeline.StatusPushed && p.Status != pipeline.StatusDryRun {
+		if p.Message != "" && (p.Status == pipeline.StatusFailed || p.Status == pipeline.StatusInvalid) {
 			fmt.Fprintf(w, "%s: %s\n", p.Path, p.Message)
 		}
 	}

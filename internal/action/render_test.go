@@ -1,0 +1,166 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pack-publish/pack-publish/internal/pack"
+	"github.com/pack-publish/pack-publish/internal/pipeline"
+)
+
+var update = flag.Bool("update", false, "update golden files")
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	file := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("reading golden (run with -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
+	}
+}
+
+func sampleResult() *pipeline.Result {
+	return &pipeline.Result{
+		Selected:    []string{"packs/bad", "packs/hello", "packs/prom", "packs/taken"},
+		Deleted:     []string{"packs/old"},
+		BaseSHA:     "1111111111111111111111111111111111111111",
+		HeadSHA:     "2222222222222222222222222222222222222222",
+		Notices:     []string{"fetched the base commit 111111111111 (depth 1)"},
+		Destination: "harbor.example.com/team-a",
+		Packs: []pipeline.PackResult{
+			{Name: "bad", Version: "v1", Path: "packs/bad", Status: pipeline.StatusInvalid, Message: "1 problem(s)",
+				Findings: []pack.Finding{{Rule: "N3", Severity: pack.SeverityError, File: "packs/bad/pack.json", Line: 3, Column: 14, Message: "version \"v1\" starts with v", Fix: "write 1 instead of v1"}}},
+			{Name: "hello", Version: "1.0.0", Path: "packs/hello", Reference: "harbor.example.com/team-a/spectro-packs/archive/hello:1.0.0",
+				Digest: "sha256:716381543b8181dd7db23d0ae7f2c8314595c0c793dda9abe3391b3586a8c1d6", Status: pipeline.StatusPushed, Size: 2345},
+			{Name: "prom", Version: "9.7.2", Path: "packs/prom", Reference: "harbor.example.com/team-a/spectro-packs/archive/prom:9.7.2",
+				Digest: "sha256:b6979198984a95d78527ae696f8b49fcfa236177b0a61af9cc89291eb2b6b1ef", Status: pipeline.StatusUnchanged, Size: 3 << 20},
+			{Name: "taken", Version: "2.0.0", Path: "packs/taken", Reference: "harbor.example.com/team-a/spectro-packs/archive/taken:2.0.0",
+				Status: pipeline.StatusFailed, Message: "tag 2.0.0 holds different files | values.yaml (content differs); bump version in pack.json, or set overwrite: true"},
+		},
+	}
+}
+
+func TestRender_goldens(t *testing.T) {
+	t.Parallel()
+	res := sampleResult()
+	var outs strings.Builder
+	for _, o := range outputs(res) {
+		outs.WriteString(o.Name + "=" + o.Value + "\n")
+	}
+	var table bytes.Buffer
+	writeTable(&table, res)
+	tests := []struct{ name, got string }{
+		{"outputs.golden.txt", outs.String()},
+		{"summary.golden.md", summaryMarkdown(res)},
+		{"table.golden.txt", table.String()},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			golden(t, tc.name, tc.got)
+		})
+	}
+}
+
+func TestOutputs_empty(t *testing.T) {
+	t.Parallel()
+	got := map[string]string{}
+	for _, o := range outputs(&pipeline.Result{}) {
+		got[o.Name] = o.Value
+	}
+	want := map[string]string{"published": "[]", "changed-packs": "[]", "matrix": `{"include":[]}`, "any-changed": "false", "base-sha": "", "head-sha": ""}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outputs(empty) mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestOutputs_matchActionYAML: the outputs written are exactly those declared.
+func TestOutputs_matchActionYAML(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var declared []string
+	inOutputs := false
+	for _, l := range strings.Split(string(b), "\n") {
+		switch {
+		case l == "outputs:":
+			inOutputs = true
+		case len(l) > 0 && l[0] != ' ':
+			inOutputs = false
+		case inOutputs && strings.HasPrefix(l, "  ") && !strings.HasPrefix(l, "   ") && strings.HasSuffix(l, ":"):
+			declared = append(declared, strings.TrimSuffix(strings.TrimSpace(l), ":"))
+		}
+	}
+	var written []string
+	for _, o := range outputs(&pipeline.Result{}) {
+		written = append(written, o.Name)
+	}
+	if diff := cmp.Diff(declared, written); diff != "" {
+		t.Errorf("outputs differ from action.yml (-declared +written):\n%s", diff)
+	}
+}
+
+func TestGitLab_dotenv(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "pack-publish.env")
+	var out bytes.Buffer
+	env := map[string]string{"GITLAB_CI": "true"}
+	fe := newFrontend(func(k string) string { return env[k] }, &out, file)
+	if err := fe.finish(sampleResult()); err != nil {
+		t.Fatalf("finish() = %v", err)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "gitlab.golden.env", string(b))
+	if !strings.Contains(out.String(), "PACK") {
+		t.Errorf("GitLab log has no table:\n%s", out.String())
+	}
+}
+
+func TestMain_configErrorsExit2(t *testing.T) {
+	t.Parallel()
+	yml, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	env := map[string]string{"GITHUB_ACTIONS": "true", "INPUT_PASSWORD": "hunter2-secret", "INPUT_USERNAME": "robot$ci",
+		"INPUT_REGISTRY": "https://hunter2-secret@h", "INPUT_DETECT": "sometimes"}
+	code := Main(context.Background(), yml, Env{Getenv: func(k string) string { return env[k] }, Dir: t.TempDir(), Stdout: &out, Stderr: &errb})
+	if code != 2 {
+		t.Fatalf("Main() = %d, want 2\n%s", code, out.String())
+	}
+	lines := strings.Split(out.String(), "\n")
+	if lines[0] != "::add-mask::hunter2-secret" {
+		t.Errorf("first line = %q, want the mask command", lines[0])
+	}
+	for _, want := range []string{"::error::input registry:", "::error::input detect:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Count(out.String(), "hunter2-secret") != 1 {
+		t.Errorf("secret printed outside the mask command:\n%s", out.String())
+	}
+}
