@@ -69,7 +69,7 @@ func compactJSON(v any) string {
 func summaryMarkdown(res *pipeline.Result) string {
 	var b strings.Builder
 	b.WriteString("## pack-publish\n\n")
-	fmt.Fprintf(&b, "%s to %s", countLine(res), res.Destination)
+	fmt.Fprintf(&b, "%s. Destination: %s", countLine(res), res.Destination)
 	if res.BaseSHA != "" {
 		fmt.Fprintf(&b, ", comparing `%s..%s`", short(res.BaseSHA), short(res.HeadSHA))
 	}
@@ -124,7 +124,7 @@ func writeTable(w io.Writer, res *pipeline.Result) {
 			fmt.Fprintf(w, "%s: %s\n", p.Path, p.Message)
 		}
 	}
-	fmt.Fprintf(w, "%s to %s.\n", countLine(res), res.Destination)
+	fmt.Fprintf(w, "%s. Destination: %s.\n", countLine(res), res.Destination)
 }
 
 func countLine(res *pipeline.Result) string {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -41,6 +42,14 @@ type Options struct {
 func (o *Options) defaults() {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
+	}
+	// Packs are processed in parallel: serialise their log lines.
+	var mu sync.Mutex
+	logf := o.Logf
+	o.Logf = func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		logf(format, args...)
 	}
 	if o.Getenv == nil {
 		o.Getenv = func(string) string { return "" }
