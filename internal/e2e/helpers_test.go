@@ -3,12 +3,15 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/pack-publish/pack-publish/internal/action"
 )
@@ -163,4 +166,14 @@ func scanSecrets(t *testing.T, secret string, streams map[string]string) {
 			t.Errorf("secret found in %s line %d: %q", name, i+1, l)
 		}
 	}
+}
+
+// layerOf returns the single layer of a manifest.
+func layerOf(t *testing.T, manifest []byte) ocispec.Descriptor {
+	t.Helper()
+	var m ocispec.Manifest
+	if err := json.Unmarshal(manifest, &m); err != nil || len(m.Layers) != 1 {
+		t.Fatalf("manifest %s: %v", manifest, err)
+	}
+	return m.Layers[0]
 }
