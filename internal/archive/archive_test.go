@@ -168,7 +168,9 @@ func TestScan_findings(t *testing.T) {
 		msg   string
 	}{
 		{"absolute link", func(t *testing.T, d string) { must(t, os.Symlink("/etc/passwd", filepath.Join(d, "x"))) }, "A3", "x", "absolute path"},
-		{"absolute link inside", func(t *testing.T, d string) { must(t, os.Symlink(filepath.Join(d, "pack.json"), filepath.Join(d, "x"))) }, "A3", "x", "absolute path"},
+		{"absolute link inside", func(t *testing.T, d string) {
+			must(t, os.Symlink(filepath.Join(d, "pack.json"), filepath.Join(d, "x")))
+		}, "A3", "x", "absolute path"},
 		{"dotdot escape", func(t *testing.T, d string) { must(t, os.Symlink("../../secret", filepath.Join(d, "x"))) }, "A3", "x", "leaves the pack"},
 		{"chain escape", func(t *testing.T, d string) {
 			must(t, os.Mkdir(filepath.Join(d, "sub"), 0o755))
@@ -186,7 +188,9 @@ func TestScan_findings(t *testing.T) {
 		{"fifo", func(t *testing.T, d string) { must(t, syscall.Mkfifo(filepath.Join(d, "pipe"), 0o644)) }, "A4", "pipe", "special file"},
 		{"control char", func(t *testing.T, d string) { must(t, os.WriteFile(filepath.Join(d, "a\x01b"), nil, 0o644)) }, "A6", `a\x01b`, "control character"},
 		{"not utf8", func(t *testing.T, d string) { must(t, os.WriteFile(filepath.Join(d, "a\xffb"), nil, 0o644)) }, "A6", `a\xffb`, "UTF-8"},
-		{"oversize", func(t *testing.T, d string) { must(t, os.WriteFile(filepath.Join(d, "big"), make([]byte, 2048), 0o644)) }, "A5", "big", "cap"},
+		{"oversize", func(t *testing.T, d string) {
+			must(t, os.WriteFile(filepath.Join(d, "big"), make([]byte, 2048), 0o644))
+		}, "A5", "big", "cap"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

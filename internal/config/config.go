@@ -252,7 +252,9 @@ type loader struct {
 	errs   []error
 }
 
-func (l *loader) fail(input, msg string) { l.errs = append(l.errs, &InputError{Input: input, Msg: msg}) }
+func (l *loader) fail(input, msg string) {
+	l.errs = append(l.errs, &InputError{Input: input, Msg: msg})
+}
 
 // raw returns an input's value without trimming (passwords may hold spaces).
 func (l *loader) raw(name string) string {

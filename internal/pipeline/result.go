@@ -26,9 +26,9 @@ type Result struct {
 	Notices  []string     `json:"notices,omitempty"`
 	// Destination describes where packs went: "registry.example.com/team-a",
 	// "OCI layout out/", or "dry run".
-	Destination string   `json:"destination"`
-	BasePath    *Pushed  `json:"basePath,omitempty"`
-	Timings     Timings  `json:"timings"`
+	Destination string  `json:"destination"`
+	BasePath    *Pushed `json:"basePath,omitempty"`
+	Timings     Timings `json:"timings"`
 }
 
 // Pushed records the base-path artifact.
