@@ -46,8 +46,12 @@ func Detect(ctx context.Context, opts Options) (Result, error) {
 	}
 	g := git.Runner{Dir: opts.Dir}
 	d := &detector{g: g, opts: opts}
-	if _, err := g.Run(ctx, "rev-parse", "--git-dir"); err != nil {
+	prefix, err := g.Run(ctx, "rev-parse", "--show-prefix")
+	if err != nil {
 		return Result{}, fmt.Errorf("%s is not a git repository (%w); check out the repository, or set detect: all", opts.Dir, err)
+	}
+	if strings.TrimSpace(prefix) != "" {
+		return Result{}, fmt.Errorf("the workspace %s is not the top of its git repository; run from the repository root", opts.Dir)
 	}
 	for _, r := range []string{opts.Range.Base, opts.Range.Head} {
 		if r == "" || strings.HasPrefix(r, "-") {
@@ -181,9 +185,9 @@ func (d *detector) pathspecs() []string {
 	}
 	out := make([]string, len(d.opts.Roots))
 	for i, r := range d.opts.Roots {
-		out[i] = ":(top,literal)" + r
+		out[i] = ":(literal)" + r // git runs in Dir, the workspace root
 		if r == "." {
-			out[i] = ":(top)."
+			out[i] = "."
 		}
 	}
 	return out
