@@ -1,0 +1,153 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pack-publish/pack-publish/internal/config"
+	"github.com/pack-publish/pack-publish/internal/gittest"
+)
+
+// ws builds a workspace repository with the given files committed.
+func ws(t *testing.T, files ...map[string]string) string {
+	t.Helper()
+	r := gittest.Init(t)
+	for _, f := range files {
+		r.Write(f)
+	}
+	r.Commit("packs")
+	return r.Dir
+}
+
+func cfg(dir string, mod func(*config.Config)) *config.Config {
+	c := &config.Config{Workspace: dir, PacksDirs: []string{"packs"}, Detect: "all", DryRun: true, Concurrency: 4, Auth: "auto"}
+	if mod != nil {
+		mod(c)
+	}
+	return c
+}
+
+func statuses(res *Result) map[string]Status {
+	m := map[string]Status{}
+	for _, p := range res.Packs {
+		m[p.Path] = p.Status
+	}
+	return m
+}
+
+func TestRun_invalidPacksDoNotStopValidOnes(t *testing.T) {
+	t.Parallel()
+	dir := ws(t, gittest.Pack("packs/good", "good", "1.0.0"), gittest.Pack("packs/bad", "bad", "v1.0.0"),
+		gittest.Pack("packs/dup1", "dup", "1.0.0"), gittest.Pack("packs/dup2", "dup", "1.0.0"))
+	layout := filepath.Join(t.TempDir(), "oci")
+	res, err := Run(context.Background(), cfg(dir, func(c *config.Config) { c.DryRun = false; c.OCILayout = layout }), Options{})
+	if err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	want := map[string]Status{"packs/good": StatusPushed, "packs/bad": StatusInvalid, "packs/dup1": StatusPushed, "packs/dup2": StatusInvalid}
+	if diff := cmp.Diff(want, statuses(res)); diff != "" {
+		t.Errorf("statuses mismatch (-want +got):\n%s", diff)
+	}
+	if res.ExitCode() != 1 {
+		t.Errorf("ExitCode() = %d, want 1", res.ExitCode())
+	}
+	for _, p := range res.Packs {
+		switch p.Path {
+		case "packs/bad":
+			if len(p.Findings) == 0 || p.Findings[0].Rule != "N3" || p.Findings[0].File != "packs/bad/pack.json" {
+				t.Errorf("bad pack findings = %+v, want N3 on packs/bad/pack.json", p.Findings)
+			}
+		case "packs/dup2":
+			if len(p.Findings) == 0 || p.Findings[0].Rule != "N6" || !strings.Contains(p.Findings[0].Message, "packs/dup1") {
+				t.Errorf("duplicate findings = %+v, want N6 naming packs/dup1", p.Findings)
+			}
+		case "packs/good":
+			if p.Reference != "oci:good-1.0.0" && !strings.HasSuffix(p.Reference, "oci:good-1.0.0") {
+				t.Errorf("reference = %q, want the layout and tag", p.Reference)
+			}
+			if p.Created != "2024-01-01T00:00:01Z" {
+				t.Errorf("created = %q, want the commit time", p.Created)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(layout, "index.json")); err != nil {
+		t.Errorf("no OCI layout written: %v", err)
+	}
+}
+
+func TestRun_dryRun(t *testing.T) {
+	t.Parallel()
+	dir := ws(t, gittest.Pack("packs/a", "a", "1.0.0"))
+	res, err := Run(context.Background(), cfg(dir, func(c *config.Config) { c.Registry = "reg.example.com"; c.BasePath = "team" }), Options{})
+	if err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	p := res.Packs[0]
+	if p.Status != StatusDryRun || p.Reference != "reg.example.com/team/spectro-packs/archive/a:1.0.0" || !strings.HasPrefix(p.Digest, "sha256:") {
+		t.Errorf("dry run = %+v", p)
+	}
+	if res.ExitCode() != 0 {
+		t.Errorf("ExitCode() = %d, want 0", res.ExitCode())
+	}
+}
+
+func TestRun_createdWithoutGit(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for p, c := range gittest.Pack("packs/a", "a", "1.0.0") {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}
+	res, err := Run(context.Background(), cfg(dir, nil), Options{Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Packs[0].Created; got != "2023-11-14T22:13:20Z" {
+		t.Errorf("created = %q, want SOURCE_DATE_EPOCH", got)
+	}
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	res, err = Run(context.Background(), cfg(dir, nil), Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Packs[0].Created; got != "2030-01-02T03:04:05Z" {
+		t.Errorf("created = %q, want now", got)
+	}
+}
+
+func TestRun_configErrors(t *testing.T) {
+	t.Parallel()
+	dir := ws(t, gittest.Pack("packs/a", "a", "1.0.0"))
+	_, err := Run(context.Background(), cfg(dir, func(c *config.Config) { c.PacksDirs = []string{"nope"} }), Options{})
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "packs-dir") {
+		t.Errorf("Run(missing packs-dir) = %v, want ErrConfig naming packs-dir", err)
+	}
+}
+
+func TestRun_changedNothing(t *testing.T) {
+	t.Parallel()
+	r := gittest.Init(t)
+	r.Write(gittest.Pack("packs/a", "a", "1.0.0"))
+	first := r.Commit("a")
+	r.Write(map[string]string{"README.md": "docs"})
+	second := r.Commit("docs")
+	res, err := Run(context.Background(), cfg(r.Dir, func(c *config.Config) { c.Detect = "changed"; c.Base = first; c.Head = second }), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Packs) != 0 || res.Selected == nil || len(res.Selected) != 0 || res.BaseSHA != first || res.HeadSHA != second || res.ExitCode() != 0 {
+		t.Errorf("Run(nothing changed) = %+v", res)
+	}
+}
