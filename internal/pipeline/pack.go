@@ -114,7 +114,15 @@ func (r *run) pushBasePath(ctx context.Context, items []*item, res *Result) erro
 	if err != nil {
 		return err
 	}
-	desc, pushed, err := publish.BasePath(ctx, repo, BasePathCreated)
+	var (
+		desc   ocispec.Descriptor
+		pushed bool
+	)
+	_, err = r.retry.Do(ctx, func(ctx context.Context) error {
+		var err error
+		desc, pushed, err = publish.BasePath(ctx, repo, BasePathCreated)
+		return err
+	})
 	if err != nil {
 		return withHint(fmt.Errorf("pushing the base-path artifact to %s/%s: %w", r.cfg.Registry, repoPath, err))
 	}
@@ -201,8 +209,16 @@ func (r *run) publish(ctx context.Context, it *item) {
 		it.res.Reference = r.cfg.Registry + "/" + repoPath + ":" + version
 	}
 
-	out, err := publish.Pack(ctx, dst, tag, layer, opts)
+	var out publish.Outcome
+	attempts, err := r.retry.Do(ctx, func(ctx context.Context) error {
+		var err error
+		out, err = publish.Pack(ctx, dst, tag, layer, opts)
+		return err
+	})
 	if err != nil {
+		if attempts > 1 {
+			err = fmt.Errorf("%w (after %d attempts)", err, attempts)
+		}
 		it.res.Status, it.res.Message = StatusFailed, withHint(err).Error()
 		var conflict *publish.ConflictError
 		if errors.As(err, &conflict) {

@@ -20,6 +20,7 @@ import (
 	"github.com/pack-publish/pack-publish/internal/config"
 	"github.com/pack-publish/pack-publish/internal/git"
 	"github.com/pack-publish/pack-publish/internal/pack"
+	"github.com/pack-publish/pack-publish/internal/publish"
 	"github.com/pack-publish/pack-publish/internal/registry"
 )
 
@@ -37,6 +38,7 @@ type Options struct {
 	Getenv    func(string) string              // CI environment; nil reads nothing
 	Now       func() time.Time
 	UserAgent string
+	Retry     publish.RetryPolicy // zero: publish's defaults
 }
 
 func (o *Options) defaults() {
@@ -76,7 +78,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	}
 	res.Selected = dirs
 
-	r := &run{cfg: cfg, opts: opts, git: git.Runner{Dir: cfg.Workspace}}
+	r := &run{cfg: cfg, opts: opts, git: git.Runner{Dir: cfg.Workspace}, retry: opts.Retry}
 	if r.tmp, err = os.MkdirTemp("", "pack-publish-"); err != nil {
 		return nil, fmt.Errorf("creating a temporary folder: %w", err)
 	}
@@ -119,6 +121,7 @@ type run struct {
 	tmp    string
 	client *auth.Client // registry mode
 	layout *oci.Store   // oci-layout mode
+	retry  publish.RetryPolicy
 }
 
 // each runs fn on every item, cfg.Concurrency at a time.
