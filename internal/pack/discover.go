@@ -11,7 +11,7 @@ import (
 )
 
 // Discover returns the pack folders under roots: the outermost folders that
-// hold a regular file named pack.json. A pack.json deeper inside a pack (for
+// hold an entry named pack.json (Load reports it when it is not a file). A pack.json deeper inside a pack (for
 // example under its charts/) belongs to that pack. Paths are slash-separated,
 // relative to fsys, sorted and unique. Symlinked folders are not followed and
 // .git is skipped.
@@ -46,7 +46,9 @@ func Discover(ctx context.Context, fsys fs.FS, roots []string) ([]string, error)
 			if d.Name() == ".git" {
 				return fs.SkipDir
 			}
-			if info, err := lstat(fsys, path.Join(p, "pack.json")); err == nil && info.Mode().IsRegular() {
+			// Any entry named pack.json marks a pack, even a directory or a
+			// symlink: Load then reports what is wrong with it.
+			if _, err := lstat(fsys, path.Join(p, "pack.json")); err == nil {
 				if !seen[p] {
 					seen[p] = true
 					packs = append(packs, p)

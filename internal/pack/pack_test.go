@@ -124,7 +124,7 @@ func TestDiscover(t *testing.T) {
 		must(t, os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755))
 		must(t, os.WriteFile(filepath.Join(root, p), []byte("{}"), 0o644))
 	}
-	must(t, os.MkdirAll(filepath.Join(root, "packs/dirpack/pack.json"), 0o755)) // a directory named pack.json
+	must(t, os.MkdirAll(filepath.Join(root, "packs/dirpack/pack.json"), 0o755)) // a directory named pack.json: a (broken) pack
 	must(t, os.Symlink(filepath.Join(root, "other"), filepath.Join(root, "packs/linked")))
 	fsys := os.DirFS(root)
 	tests := []struct {
@@ -132,9 +132,9 @@ func TestDiscover(t *testing.T) {
 		want  []string
 		err   string
 	}{
-		{[]string{"packs"}, []string{"packs/a", "packs/a-b", "packs/group/c"}, ""},
-		{[]string{"packs", "other", "packs/group"}, []string{"other/d", "packs/a", "packs/a-b", "packs/group/c"}, ""},
-		{[]string{"."}, []string{"other/d", "packs/a", "packs/a-b", "packs/group/c"}, ""},
+		{[]string{"packs"}, []string{"packs/a", "packs/a-b", "packs/dirpack", "packs/group/c"}, ""},
+		{[]string{"packs", "other", "packs/group"}, []string{"other/d", "packs/a", "packs/a-b", "packs/dirpack", "packs/group/c"}, ""},
+		{[]string{"."}, []string{"other/d", "packs/a", "packs/a-b", "packs/dirpack", "packs/group/c"}, ""},
 		{[]string{"packs/a/charts"}, []string{"packs/a/charts/sub"}, ""},
 		{[]string{"missing"}, nil, "does not exist"},
 		{[]string{"../x"}, nil, "not a folder inside the workspace"},
