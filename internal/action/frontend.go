@@ -1,6 +1,7 @@
 package action
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -26,6 +27,8 @@ type frontend interface {
 	problem(f pack.Finding)
 	// finish writes the outputs and the summary.
 	finish(res *pipeline.Result) error
+	// idToken returns the CI's OIDC token source, or nil.
+	idToken() func(ctx context.Context, audience string) (string, error)
 }
 
 func newFrontend(getenv func(string) string, stdout io.Writer, dotenv string) frontend {
@@ -52,6 +55,8 @@ func (t *terminal) problem(f pack.Finding) {
 	}
 	fmt.Fprintln(t.w, f.String())
 }
+func (t *terminal) idToken() func(context.Context, string) (string, error) { return nil }
+
 func (t *terminal) finish(res *pipeline.Result) error {
 	writeTable(t.w, res)
 	return nil
@@ -93,6 +98,8 @@ func (g *github) mask(secret string) {
 		g.a.AddMask(secret)
 	}
 }
+func (g *github) idToken() func(context.Context, string) (string, error) { return g.a.GetIDToken }
+
 func (g *github) logf(format string, args ...any) { fmt.Fprintf(g.w, format+"\n", args...) }
 func (g *github) notice(msg string)               { g.a.Noticef("%s", msg) }
 func (g *github) problem(f pack.Finding) {

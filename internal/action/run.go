@@ -58,7 +58,7 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 		return exitConfig
 	}
 
-	res, err := pipeline.Run(ctx, cfg, pipeline.Options{Logf: fe.logf, Getenv: env.Getenv})
+	res, err := pipeline.Run(ctx, cfg, pipeline.Options{Logf: fe.logf, Getenv: env.Getenv, IDToken: fe.idToken(), Mask: fe.mask})
 	if err != nil {
 		reportConfigError(fe, err)
 		if errors.Is(err, pipeline.ErrConfig) {

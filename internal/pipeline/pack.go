@@ -100,6 +100,22 @@ func markDuplicates(items []*item) {
 	}
 }
 
+// ensureRepository creates an ECR repository when it is missing and the
+// create-repositories input allows it.
+func (r *run) ensureRepository(ctx context.Context, name string) error {
+	if !r.cfg.CreateRepositories {
+		return nil
+	}
+	created, err := r.ecr.EnsureRepositories(ctx, []string{name})
+	if err != nil {
+		return err
+	}
+	for _, c := range created {
+		r.opts.Logf("created the ECR repository %s", c)
+	}
+	return nil
+}
+
 // pushBasePath pushes the base-path empty artifact once, before any pack,
 // when a registry (not ECR, not a layout, not a dry run) gets packs.
 func (r *run) pushBasePath(ctx context.Context, items []*item, res *Result) error {
@@ -109,6 +125,9 @@ func (r *run) pushBasePath(ctx context.Context, items []*item, res *Result) erro
 	repoPath, err := registry.BasePath(r.cfg.BasePath)
 	if err != nil {
 		return err
+	}
+	if r.ecr != nil { // ECR: the repositories are created instead
+		return r.ensureRepository(ctx, repoPath)
 	}
 	repo, err := registry.Repository(r.client, r.cfg.Registry, repoPath, r.cfg.PlainHTTP)
 	if err != nil {
@@ -207,6 +226,12 @@ func (r *run) publish(ctx context.Context, it *item) {
 		}
 		dst, tag = repo, version
 		it.res.Reference = r.cfg.Registry + "/" + repoPath + ":" + version
+		if r.ecr != nil {
+			if err := r.ensureRepository(ctx, repoPath); err != nil {
+				it.res.Status, it.res.Message = StatusFailed, err.Error()
+				return
+			}
+		}
 	}
 
 	var out publish.Outcome

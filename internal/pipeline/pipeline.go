@@ -18,6 +18,7 @@ import (
 
 	"github.com/pack-publish/pack-publish/internal/changes"
 	"github.com/pack-publish/pack-publish/internal/config"
+	"github.com/pack-publish/pack-publish/internal/ecr"
 	"github.com/pack-publish/pack-publish/internal/git"
 	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/publish"
@@ -39,6 +40,13 @@ type Options struct {
 	Now       func() time.Time
 	UserAgent string
 	Retry     publish.RetryPolicy // zero: publish's defaults
+
+	// IDToken returns the CI's OIDC token for an audience (GitHub Actions);
+	// nil elsewhere. Used by auth: ecr with role-to-assume.
+	IDToken func(ctx context.Context, audience string) (string, error)
+	// Mask is called with every secret obtained during the run (OIDC token,
+	// STS keys, ECR password) before anything can print it. nil: no-op.
+	Mask func(secret string)
 }
 
 func (o *Options) defaults() {
@@ -58,6 +66,9 @@ func (o *Options) defaults() {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Mask == nil {
+		o.Mask = func(string) {}
 	}
 	if o.UserAgent == "" {
 		o.UserAgent = "pack-publish"
@@ -83,8 +94,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		return nil, fmt.Errorf("creating a temporary folder: %w", err)
 	}
 	defer os.RemoveAll(r.tmp)
-	if err := r.openDestination(ctx); err != nil {
-		return nil, err
+	// A cloud login that fails makes the packs failed (exit 1), not the
+	// configuration unusable.
+	loginErr := r.openDestination(ctx)
+	if errors.Is(loginErr, ErrConfig) {
+		return nil, loginErr
 	}
 
 	items := make([]*item, len(dirs))
@@ -93,7 +107,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	}
 	r.each(ctx, items, r.validate)
 	markDuplicates(items)
-	if err := r.pushBasePath(ctx, items, res); err != nil {
+	if loginErr == nil {
+		loginErr = r.pushBasePath(ctx, items, res)
+	}
+	if err := loginErr; err != nil {
 		for _, it := range items {
 			if it.valid() {
 				it.res.Status, it.res.Message = StatusFailed, err.Error()
@@ -121,6 +138,7 @@ type run struct {
 	tmp    string
 	client *auth.Client // registry mode
 	layout *oci.Store   // oci-layout mode
+	ecr    *ecr.Session // auth: ecr
 	retry  publish.RetryPolicy
 }
 
@@ -147,19 +165,37 @@ func (r *run) openDestination(ctx context.Context) error {
 		r.layout = store
 		return nil
 	}
-	cred, _, err := registry.Credentials(ctx, registry.AuthOptions{
-		Mode: cfg.Auth, Host: cfg.Registry, Username: cfg.Username, Password: cfg.Password, DockerConfig: cfg.DockerConfig,
-	})
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrConfig, err)
+	var cred auth.CredentialFunc
+	var loginErr error
+	if cfg.Auth == "ecr" {
+		r.ecr, loginErr = ecr.Login(ctx, ecr.Options{
+			Registry: cfg.Registry, Region: cfg.AWSRegion, RoleToAssume: cfg.RoleToAssume, RoleSessionName: cfg.RoleSessionName,
+			Audience: cfg.Audience, WebIdentityTokenFile: cfg.WebIdentityTokenFile,
+			IDToken: r.opts.IDToken, Getenv: r.opts.Getenv, Mask: r.opts.Mask,
+		})
+		if loginErr == nil {
+			cred = auth.StaticCredential(cfg.Registry, auth.Credential{Username: r.ecr.Username, Password: r.ecr.Password})
+			r.opts.Logf("logged in to ECR %s as %s (account %s, region %s)", cfg.Registry, r.ecr.Username, r.ecr.RegistryID, r.ecr.Region)
+		} else {
+			r.ecr = nil
+		}
+	} else {
+		var err error
+		cred, _, err = registry.Credentials(ctx, registry.AuthOptions{
+			Mode: cfg.Auth, Host: cfg.Registry, Username: cfg.Username, Password: cfg.Password, DockerConfig: cfg.DockerConfig,
+		})
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrConfig, err)
+		}
 	}
+	var err error
 	r.client, err = registry.NewClient(registry.Options{
 		PlainHTTP: cfg.PlainHTTP, Insecure: cfg.Insecure, CAFile: cfg.CAFile, Credential: cred, UserAgent: r.opts.UserAgent,
 	})
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	return nil
+	return loginErr
 }
 
 func destination(cfg *config.Config) string {

@@ -1,0 +1,103 @@
+package e2e
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pack-publish/pack-publish/internal/ecr/ecrtest"
+	"github.com/pack-publish/pack-publish/internal/registrytest"
+)
+
+// TestECR publishes with auth: ecr through GitHub OIDC: the fake GitHub
+// token endpoint, a fake STS and ECR driven through the real AWS SDK
+// (AWS_ENDPOINT_URL_*), and a registry that accepts only AWS + the issued
+// password. Not parallel: the SDK reads the process environment.
+func TestECR(t *testing.T) {
+	const role = "arn:aws:iam::123456789012:role/pack-publisher"
+	aws := ecrtest.New(t, ecrtest.Options{RoleARN: role, Subject: "repo:octo-org/packs:ref:refs/heads/main"})
+	aws.Setenv(t)
+	oidc := ecrtest.NewOIDC(t, map[string]any{"sub": "repo:octo-org/packs:ref:refs/heads/main", "ref": "refs/heads/main"})
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic, Username: "AWS", Password: ecrtest.DefaultPassword})
+
+	ws := workspace(t)
+	inputs := map[string]string{
+		"registry": reg.Host, "base-path": "team-a", "auth": "ecr", "role-to-assume": role, "aws-region": "eu-west-1",
+		"ca-file": reg.CAFile, "detect": "all", "packs-dir": "packs",
+	}
+	env := newGHEnv(t, ws, inputs)
+	for k, v := range oidc.Env() {
+		env.vars[k] = v
+	}
+	r := env.run(t)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, p := range decodePublished(t, env.outputs(t)["published"]) {
+		if p.Status != "pushed" {
+			t.Errorf("%s: %s (%s)", p.Path, p.Status, p.Message)
+		}
+	}
+	if got := oidc.Audiences(); len(got) != 1 || got[0] != "sts.amazonaws.com" {
+		t.Errorf("OIDC audiences requested = %v", got)
+	}
+	actions := aws.Actions()
+	if len(actions) < 2 || actions[0] != "sts:AssumeRoleWithWebIdentity" || actions[1] != "ecr:GetAuthorizationToken" {
+		t.Errorf("AWS call sequence = %v, want STS then GetAuthorizationToken first", actions)
+	}
+	for _, c := range aws.Calls()[1:] {
+		if c.KeyID != ecrtest.DefaultAccessKeyID {
+			t.Errorf("%s signed with %q, want the assumed key", c.Action, c.KeyID)
+		}
+	}
+	want := []string{"team-a/spectro-packs/archive", "team-a/spectro-packs/archive/hello-constraints", "team-a/spectro-packs/archive/hello-universe", "team-a/spectro-packs/archive/prometheus-grafana"}
+	got := aws.Created()
+	if diff := cmp.Diff(want, slices.Sorted(slices.Values(got))); diff != "" {
+		t.Errorf("repositories created (-want +got):\n%s", diff)
+	}
+	for _, req := range reg.Requests() {
+		if req.Method == "PUT" && strings.HasSuffix(req.Path, "/spectro-packs/archive/manifests/sha256:b6979198984a95d78527ae696f8b49fcfa236177b0a61af9cc89291eb2b6b1ef") || strings.Contains(req.Path, "/v2/team-a/spectro-packs/archive/manifests/") {
+			t.Errorf("pushed a base-path artifact on ECR: %s %s", req.Method, req.Path)
+		}
+	}
+	secrets := append([]string{ecrtest.DefaultPassword, ecrtest.DefaultSecretAccessKey, ecrtest.DefaultSessionToken}, oidc.Tokens()...)
+	for _, s := range secrets {
+		env.scanAll(t, s)
+		if !strings.Contains(r.stdout, "::add-mask::"+s) {
+			t.Errorf("secret %.8s... was never masked", s)
+		}
+	}
+
+	// A re-run: repositories exist, tags hold the same content.
+	env2 := newGHEnv(t, ws, inputs)
+	for k, v := range oidc.Env() {
+		env2.vars[k] = v
+	}
+	if r := env2.run(t); r.code != 0 {
+		t.Fatalf("re-run exit %d\n%s", r.code, r.stdout)
+	}
+	for _, p := range decodePublished(t, env2.outputs(t)["published"]) {
+		if p.Status != "unchanged" {
+			t.Errorf("re-run: %s %s", p.Path, p.Status)
+		}
+	}
+}
+
+// TestECR_noIDToken: role-to-assume without `permissions: id-token: write`.
+func TestECR_noIDToken(t *testing.T) {
+	aws := ecrtest.New(t, ecrtest.Options{})
+	aws.Setenv(t)
+	ws := workspace(t)
+	env := newGHEnv(t, ws, map[string]string{"registry": "123456789012.dkr.ecr.eu-west-1.amazonaws.com", "role-to-assume": "arn:aws:iam::123456789012:role/x", "detect": "all", "packs-dir": "packs"})
+	r := env.run(t)
+	if r.code != 1 || !strings.Contains(r.stdout, "id-token: write") {
+		t.Errorf("exit %d, want 1 with a hint about id-token: write:\n%s", r.code, r.stdout)
+	}
+	if _, err := os.Stat(env.output); err != nil {
+		t.Errorf("no outputs written: %v", err)
+	}
+}
+
