@@ -100,4 +100,3 @@ func TestECR_noIDToken(t *testing.T) {
 		t.Errorf("no outputs written: %v", err)
 	}
 }
-
