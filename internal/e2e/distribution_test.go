@@ -47,10 +47,16 @@ func requireTool(t *testing.T, name string) string {
 // it when the test ends.
 func startDistribution(t *testing.T) *distribution {
 	t.Helper()
+	return startDistributionAs(t, "robot$ci", "s3cret-Pa55")
+}
+
+// startDistributionAs starts docker-registry with one htpasswd user.
+func startDistributionAs(t *testing.T, user, password string) *distribution {
+	t.Helper()
 	bin := requireTool(t, "docker-registry")
 	htpasswd := requireTool(t, "htpasswd")
 	dir := t.TempDir()
-	d := &distribution{User: "robot$ci", Password: "s3cret-Pa55", Data: filepath.Join(dir, "data"), CAFile: filepath.Join(dir, "cert.pem")}
+	d := &distribution{User: user, Password: password, Data: filepath.Join(dir, "data"), CAFile: filepath.Join(dir, "cert.pem")}
 
 	out, err := exec.Command(htpasswd, "-Bbn", d.User, d.Password).Output()
 	if err != nil {

@@ -100,3 +100,32 @@ func TestECR_noIDToken(t *testing.T) {
 		t.Errorf("no outputs written: %v", err)
 	}
 }
+
+// TestECR_distribution runs the same flow once against Debian's
+// docker-registry, which accepts only AWS + the ECR password.
+func TestECR_distribution(t *testing.T) {
+	const role = "arn:aws:iam::123456789012:role/pack-publisher"
+	reg := startDistributionAs(t, "AWS", ecrtest.DefaultPassword)
+	aws := ecrtest.New(t, ecrtest.Options{RoleARN: role})
+	aws.Setenv(t)
+	oidc := ecrtest.NewOIDC(t, nil)
+	ws := workspace(t)
+	env := newGHEnv(t, ws, map[string]string{
+		"registry": reg.Host, "base-path": "ecr", "auth": "ecr", "role-to-assume": role, "aws-region": "eu-west-1",
+		"ca-file": reg.CAFile, "detect": "all", "packs-dir": "packs",
+	})
+	for k, v := range oidc.Env() {
+		env.vars[k] = v
+	}
+	r := env.run(t)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	if n := len(decodePublished(t, env.outputs(t)["published"])); n != 3 {
+		t.Errorf("published %d packs, want 3", n)
+	}
+	if len(aws.Created()) != 4 {
+		t.Errorf("created repositories %v, want 4", aws.Created())
+	}
+	env.scanAll(t, ecrtest.DefaultPassword)
+}
