@@ -3,88 +3,99 @@ package pack
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
-// jsonIndex records byte offsets in pack.json: of each top-level key, and of
-// each element of top-level arrays, so findings can name a line and column.
-type jsonIndex struct {
-	keys  map[string]int64
-	elems map[string][]int64
-}
+// jsonIndex maps JSON pointers ("/constraints/dependencies/0/type") to the
+// byte offset where that member's key (or that array element) starts in
+// pack.json, so that findings can name a line and column.
+type jsonIndex map[string]int64
 
-func (x jsonIndex) key(k string) int64 {
-	if off, ok := x.keys[k]; ok {
-		return off
-	}
-	return -1
-}
+// key returns the offset of a top-level key, or -1.
+func (x jsonIndex) key(k string) int64 { return x.at("/" + escapePointer(k)) }
 
+// elem returns the offset of element i of a top-level array, else of the key.
 func (x jsonIndex) elem(k string, i int) int64 {
-	if e := x.elems[k]; i < len(e) {
-		return e[i]
+	if off, ok := x["/"+escapePointer(k)+"/"+strconv.Itoa(i)]; ok {
+		return off
 	}
 	return x.key(k)
 }
 
-// indexJSON walks a JSON object's tokens. It never fails: on bad input it
-// returns what it found so far.
-func indexJSON(b []byte) jsonIndex {
-	x := jsonIndex{keys: map[string]int64{}, elems: map[string][]int64{}}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return x
+// at returns the offset of a pointer, or of its nearest indexed parent.
+func (x jsonIndex) at(ptr string) int64 {
+	for {
+		if off, ok := x[ptr]; ok {
+			return off
+		}
+		i := strings.LastIndexByte(ptr, '/')
+		if i <= 0 {
+			return -1
+		}
+		ptr = ptr[:i]
 	}
-	for dec.More() {
-		start := skipSep(b, dec.InputOffset())
+}
+
+func escapePointer(s string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
+
+// indexJSON walks the tokens of a JSON document. It never fails: on bad input
+// it returns what it found so far.
+func indexJSON(b []byte) jsonIndex {
+	x := jsonIndex{}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var walk func(ptr string, depth int) bool
+	walk = func(ptr string, depth int) bool {
+		if depth > 64 {
+			return false
+		}
 		t, err := dec.Token()
 		if err != nil {
-			return x
+			return false
 		}
-		k, ok := t.(string)
+		d, ok := t.(json.Delim)
 		if !ok {
-			return x
+			return true // a scalar
 		}
-		x.keys[k] = start
-		// The value: record array elements, skip anything else.
-		valStart := skipSpace(b, dec.InputOffset())
-		if valStart < int64(len(b)) && b[valStart] == ':' {
-			valStart = skipSpace(b, valStart+1)
-		}
-		if valStart < int64(len(b)) && b[valStart] == '[' {
-			if _, err := dec.Token(); err != nil {
-				return x
-			}
+		switch d {
+		case '{':
 			for dec.More() {
-				off := skipSep(b, dec.InputOffset())
-				x.elems[k] = append(x.elems[k], off)
-				var skip json.RawMessage
-				if err := dec.Decode(&skip); err != nil {
-					return x
+				start := skipSep(b, dec.InputOffset())
+				kt, err := dec.Token()
+				if err != nil {
+					return false
+				}
+				k, _ := kt.(string)
+				child := ptr + "/" + escapePointer(k)
+				x[child] = start
+				if !walk(child, depth+1) {
+					return false
 				}
 			}
-			if _, err := dec.Token(); err != nil {
-				return x
+		case '[':
+			for i := 0; dec.More(); i++ {
+				child := ptr + "/" + strconv.Itoa(i)
+				x[child] = skipSep(b, dec.InputOffset())
+				if !walk(child, depth+1) {
+					return false
+				}
 			}
-			continue
 		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			if errors.Is(err, io.EOF) {
-				return x
-			}
-			return x
-		}
+		_, err = dec.Token() // the closing delimiter
+		return err == nil
 	}
+	walk("", 0)
 	return x
 }
 
-// skipSep skips white space and one separating comma.
+// skipSep skips white space and one separating comma or colon.
 func skipSep(b []byte, off int64) int64 {
 	off = skipSpace(b, off)
-	if off < int64(len(b)) && b[off] == ',' {
+	if off < int64(len(b)) && (b[off] == ',' || b[off] == ':') {
 		off = skipSpace(b, off+1)
 	}
 	return off

@@ -48,9 +48,12 @@ func Load(ctx context.Context, fsys fs.FS, opts Options) (*Pack, []Finding) {
 	}
 	c := &checker{fsys: fsys, opts: opts}
 	p := c.packJSON()
-	c.valuesYAML()
+	values := c.valuesYAML()
 	if msg := c.regular("logo.png"); msg != "" {
 		c.add("F3", "logo.png", 0, 0, msg, "add the pack's logo as logo.png at the root of the pack folder")
+	}
+	if p != nil {
+		c.lint(p, c.raw, c.idx, values)
 	}
 	return p, c.findings
 }
@@ -59,6 +62,8 @@ type checker struct {
 	fsys     fs.FS
 	opts     Options
 	findings []Finding
+	raw      []byte    // pack.json
+	idx      jsonIndex // positions in pack.json
 }
 
 func (c *checker) add(rule, file string, line, col int, msg, fix string) {
@@ -147,6 +152,7 @@ func (c *checker) packJSON() *Pack {
 		return nil
 	}
 	idx := indexJSON(b)
+	c.raw, c.idx = b, idx
 	loc := func(key string) (int, int) { return position(b, idx.key(key)) }
 
 	p := &Pack{Raw: raw}
@@ -225,20 +231,23 @@ func (c *checker) fileList(raw map[string]any, idx jsonIndex, b []byte, key, rul
 	return out
 }
 
-func (c *checker) valuesYAML() {
+func (c *checker) valuesYAML() *yaml.Node {
 	const file = "values.yaml"
 	b, msg := c.read(file)
 	if msg != "" {
 		c.add("F2", file, 0, 0, msg, "add values.yaml (it may be empty) at the root of the pack folder")
-		return
+		return nil
 	}
-	if err := checkYAML(b); err != nil {
+	doc, err := parseYAML(b)
+	if err != nil {
 		fix := "fix the YAML syntax (indent with spaces, not tabs)"
 		if errors.Is(err, errAliasBomb) {
 			fix = "remove the anchors and aliases that multiply the document"
 		}
 		c.add("F2", file, yamlLine(err), 0, "values.yaml does not parse: "+err.Error(), fix)
+		return nil
 	}
+	return doc
 }
 
 // maxYAMLNodes bounds the nodes a YAML document may expand to, against

@@ -1,0 +1,173 @@
+package pack
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// basePack is a valid pack passing every rule.
+func basePack() fstest.MapFS {
+	pj := map[string]any{
+		"name": "demo", "displayName": "Demo", "version": "1.2.3", "layer": "addon", "addonType": "monitoring",
+		"cloudTypes": []string{"all"}, "charts": []string{"charts/demo-1.2.3.tgz"}, "kubeManifests": []string{"manifests/app.yaml"},
+		"constraints": map[string]any{
+			"dependencies": []any{map[string]any{"packName": "kubernetes", "layer": "k8s", "minVersion": "1.27.0", "maxVersion": "1.31.0", "type": "required"}},
+			"resources": []any{map[string]any{"type": "cpu", "minLimit": 500, "components": []any{
+				map[string]any{"scheduleType": "all", "resourceRequestParamRef": "charts.demo.cpu", "replicaCountParamRef": "charts.demo.replicas"}}}},
+		},
+	}
+	b, _ := json.MarshalIndent(pj, "", "  ")
+	return fstest.MapFS{
+		"pack.json":               {Data: b},
+		"values.yaml":             {Data: []byte("pack:\n  namespace: demo\n  content:\n    images:\n      - image: demo:1\ncharts:\n  demo:\n    cpu: 500m\n    replicas: 1\nmanifests:\n  app:\n    port: 80\n")},
+		"logo.png":                {Data: []byte("\x89PNG")},
+		"README.md":               {Data: []byte("# Demo\n")},
+		"charts/demo-1.2.3.tgz":   {Data: chartTgz("demo")},
+		"manifests/app.yaml":      {Data: []byte("kind: ConfigMap\n")},
+		"schema.yaml":             {Data: []byte("charts.demo.replicas:\n  schema: '{{ required | format \"${number:[1-5]}\" | hints \"replicas\" }}'\n")},
+		"presets.yaml":            {Data: []byte("presets:\n  - name: one\n    displayName: One\n    group: size\n    remove: []\n    add: |\n      charts:\n        demo:\n          replicas: 1\n")},
+	}
+}
+
+func chartTgz(name string) []byte {
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	data := []byte("apiVersion: v2\nname: " + name + "\nversion: 1.2.3\n")
+	_ = tw.WriteHeader(&tar.Header{Name: name + "/Chart.yaml", Mode: 0o644, Size: int64(len(data))})
+	_, _ = tw.Write(data)
+	tw.Close()
+	gz.Close()
+	return buf.Bytes()
+}
+
+// withJSON changes pack.json: set keys (nil deletes).
+func withJSON(fsys fstest.MapFS, set map[string]any) fstest.MapFS {
+	var m map[string]any
+	_ = json.Unmarshal(fsys["pack.json"].Data, &m)
+	for k, v := range set {
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	b, _ := json.MarshalIndent(m, "", "  ")
+	fsys["pack.json"] = &fstest.MapFile{Data: b}
+	return fsys
+}
+
+func with(fsys fstest.MapFS, file, data string) fstest.MapFS {
+	if data == "" {
+		delete(fsys, file)
+	} else {
+		fsys[file] = &fstest.MapFile{Data: []byte(data)}
+	}
+	return fsys
+}
+
+func TestLint_rules(t *testing.T) {
+	t.Parallel()
+	if _, f := Load(context.Background(), basePack(), Options{}); len(f) != 0 {
+		t.Fatalf("the passing fixture has findings: %v", f)
+	}
+	dep := func(d map[string]any) map[string]any {
+		return map[string]any{"dependencies": []any{d}}
+	}
+	res := func(r map[string]any) map[string]any { return map[string]any{"resources": []any{r}} }
+	tests := []struct {
+		rule string
+		sev  Severity
+		fsys fstest.MapFS
+		msg  string
+	}{
+		{"F4", SeverityWarning, with(basePack(), "README.md", ""), "README.md is missing"},
+		{"F6", SeverityError, withJSON(basePack(), map[string]any{"layer": "plugin"}), "/layer: value must be one of"},
+		{"F7", SeverityError, withJSON(basePack(), map[string]any{"addonType": nil}), "needs a non-empty \"addonType\""},
+		{"F8", SeverityWarning, withJSON(basePack(), map[string]any{"addonType": "magic"}), "not one Palette knows"},
+		{"F8", SeverityWarning, withJSON(basePack(), map[string]any{"layer": "csi"}), "only applies to addon packs"},
+		{"F9", SeverityWarning, withJSON(basePack(), map[string]any{"cloudTypes": nil}), "missing or empty"},
+		{"F9", SeverityWarning, withJSON(basePack(), map[string]any{"cloudTypes": []string{"mars"}}), "cloud type \"mars\""},
+		{"F10", SeverityError, withJSON(basePack(), map[string]any{"annotations": map[string]any{"a": 1}}), "/annotations/a"},
+		{"F10", SeverityError, withJSON(basePack(), map[string]any{"eol": 2028}), "/eol"},
+		{"F13", SeverityWarning, withJSON(basePack(), map[string]any{"charts": nil, "kubeManifests": nil}), "no charts and no kubeManifests"},
+		{"F14", SeverityWarning, withJSON(basePack(), map[string]any{"KubeManifests": []string{}}), "unknown field \"KubeManifests\""},
+		{"N1", SeverityWarning, withJSON(basePack(), map[string]any{"name": "demo_pack"}), "uses '.' or '_'"},
+		{"N4", SeverityWarning, withJSON(basePack(), map[string]any{"version": "1.5"}), "not a semantic version"},
+		{"C1", SeverityError, withJSON(basePack(), map[string]any{"constraints": dep(map[string]any{"packName": "k", "layer": "k8s"})}), "missing property 'type'"},
+		{"C1", SeverityError, withJSON(basePack(), map[string]any{"constraints": dep(map[string]any{"packName": "k", "layer": "k8s", "type": "must"})}), "/type"},
+		{"C2", SeverityWarning, withJSON(basePack(), map[string]any{"constraints": dep(map[string]any{"packName": "k", "layer": "k8s", "type": "optional"})}), "neither minVersion nor maxVersion"},
+		{"C2", SeverityWarning, withJSON(basePack(), map[string]any{"constraints": dep(map[string]any{"packName": "k", "layer": "k8s", "type": "optional", "minVersion": "1.30", "maxVersion": "1.29"})}), "is above maxVersion"},
+		{"C3", SeverityError, withJSON(basePack(), map[string]any{"constraints": res(map[string]any{"type": "gpu"})}), "/type"},
+		{"C3", SeverityError, withJSON(basePack(), map[string]any{"constraints": res(map[string]any{"type": "cpu", "minLimit": "2"})}), "/minLimit"},
+		{"C4", SeverityWarning, withJSON(basePack(), map[string]any{"constraints": res(map[string]any{"type": "cpu", "minLimit": 2})}), "millicores"},
+		{"C5", SeverityError, withJSON(basePack(), map[string]any{"constraints": res(map[string]any{"type": "cpu", "components": []any{map[string]any{"scheduleType": "sometimes"}}})}), "scheduleType"},
+		{"C6", SeverityWarning, withJSON(basePack(), map[string]any{"constraints": res(map[string]any{"type": "cpu", "components": []any{map[string]any{"scheduleType": "all", "replicaCountParamRef": "charts.demo.nope"}}})}), "not a path in values.yaml"},
+		{"V1", SeverityError, with(basePack(), "values.yaml", "- a\n- b\n"), "must be a mapping"},
+		{"V2", SeverityWarning, with(basePack(), "values.yaml", "pack:\n  namespace: [a]\n  content:\n    images:\n      - image: x\ncharts:\n  demo: {}\nmanifests:\n  app: {}\n"), "pack.namespace should be a string"},
+		{"V3", SeverityWarning, with(basePack(), "values.yaml", "pack:\n  content:\n    images:\n      - image: x\ncharts:\n  demo:\n    cpu: 1\n    replicas: 1\n"), "no manifests.app section"},
+		{"V4", SeverityWarning, with(basePack(), "values.yaml", "pack:\n  content:\n    images:\n      - image: x\nmanifests:\n  app: {}\n"), "no charts.demo section"},
+		{"V5", SeverityWarning, with(basePack(), "values.yaml", "charts:\n  demo:\n    cpu: 1\n    replicas: 1\nmanifests:\n  app: {}\n"), "pack.content.images"},
+		{"V6", SeverityWarning, with(basePack(), "values.yaml", "pack:\n   namespace: x\n"), "not a multiple of 2"},
+		{"S1", SeverityError, with(basePack(), "schema.yaml", "charts.demo.replicas: 3\n"), "has no string schema"},
+		{"S1", SeverityError, with(basePack(), "schema.yaml", "- a\n"), "must be a mapping"},
+		{"S2", SeverityWarning, with(basePack(), "schema.yaml", "charts.demo.replicas:\n  schema: '{{ format \"${color}\" }}'\n"), "unknown format type"},
+		{"S2", SeverityWarning, with(basePack(), "schema.yaml", "charts.demo.replicas:\n  schema: '{{ format \"${string:/([a-z/}\" }}'\n"), "does not compile"},
+		{"S2", SeverityWarning, with(basePack(), "schema.yaml", "charts.demo.replicas:\n  schema: 'required'\n"), "not wrapped"},
+		{"S3", SeverityWarning, with(basePack(), "schema.yaml", "charts.demo.nothere:\n  schema: '{{ required }}'\n"), "not a path in values.yaml"},
+		{"R1", SeverityError, with(basePack(), "presets.yaml", "items: []\n"), "top-level presets"},
+		{"R1", SeverityError, with(basePack(), "presets.yaml", "presets:\n  - name: a\n    displayName: A\n    group: g\n    remove: []\n    add: 'x: 1'\n  - name: a\n    displayName: A\n    group: g\n    remove: []\n    add: 'x: 1'\n"), "used twice"},
+		{"R1", SeverityError, with(basePack(), "presets.yaml", "presets:\n  - name: a\n    group: g\n    add: 'x: 1'\n"), "no displayName"},
+		{"R2", SeverityError, with(basePack(), "presets.yaml", "presets:\n  - name: a\n    displayName: A\n    group: g\n    remove: []\n    add: 'x: [1'\n"), "add is not valid YAML"},
+		{"A2", SeverityWarning, with(basePack(), "demo-1.2.3.tar.gz", "old archive"), "holds its own archive"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.rule+"_"+tc.msg, func(t *testing.T) {
+			t.Parallel()
+			_, findings := Load(context.Background(), tc.fsys, Options{})
+			for _, f := range findings {
+				if f.Rule == tc.rule && f.Severity == tc.sev && strings.Contains(f.Message, tc.msg) && f.Fix != "" && !strings.Contains(f.Fix, "\n") {
+					return
+				}
+			}
+			t.Errorf("findings:\n%v\nwant %s (%s) containing %q", findings, tc.rule, tc.sev, tc.msg)
+		})
+	}
+}
+
+// TestLint_realisticFixtures: packs in the shapes of real ones (a CSI chart
+// pack, a CNI pack, an OS pack with annotations) lint clean.
+func TestLint_realisticFixtures(t *testing.T) {
+	t.Parallel()
+	dirs, err := os.ReadDir("testdata/valid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		t.Run(d.Name(), func(t *testing.T) {
+			t.Parallel()
+			p, f := Load(context.Background(), os.DirFS(filepath.Join("testdata/valid", d.Name())), Options{})
+			if p == nil || len(f) != 0 {
+				t.Errorf("Load(%s) findings: %v", d.Name(), f)
+			}
+		})
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	fsys := basePack()
+	for b.Loop() {
+		if _, f := Load(context.Background(), fsys, Options{}); len(f) != 0 {
+			b.Fatal(f)
+		}
+	}
+}
+
