@@ -92,11 +92,15 @@ func (r *Repo) Commit(msg string) string {
 	return r.Git("rev-parse", "HEAD")
 }
 
-// Pack returns the files of a minimal pack named name at version.
+// Pack returns the files of a small pack named name at version that passes
+// every lint rule.
 func Pack(dir, name, version string) map[string]string {
 	return map[string]string{
-		dir + "/pack.json":   fmt.Sprintf(`{"name":%q,"displayName":%q,"version":%q,"layer":"addon","addonType":"monitoring"}`, name, name, version),
-		dir + "/values.yaml": "pack:\n  namespace: " + name + "\n",
-		dir + "/logo.png":    "\x89PNG\r\n\x1a\n",
+		dir + "/pack.json": fmt.Sprintf(`{"name":%q,"displayName":%q,"version":%q,"layer":"addon","addonType":"monitoring",`+
+			`"cloudTypes":["all"],"kubeManifests":["manifests/app.yaml"]}`, name, name, version),
+		dir + "/values.yaml":        "pack:\n  namespace: " + name + "\n  content:\n    images:\n      - image: nginx:1.27\nmanifests:\n  app:\n    replicas: 1\n",
+		dir + "/manifests/app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n",
+		dir + "/logo.png":           "\x89PNG\r\n\x1a\n",
+		dir + "/README.md":          "# " + name + "\n",
 	}
 }

@@ -26,14 +26,14 @@ func basePack() fstest.MapFS {
 	}
 	b, _ := json.MarshalIndent(pj, "", "  ")
 	return fstest.MapFS{
-		"pack.json":               {Data: b},
-		"values.yaml":             {Data: []byte("pack:\n  namespace: demo\n  content:\n    images:\n      - image: demo:1\ncharts:\n  demo:\n    cpu: 500m\n    replicas: 1\nmanifests:\n  app:\n    port: 80\n")},
-		"logo.png":                {Data: []byte("\x89PNG")},
-		"README.md":               {Data: []byte("# Demo\n")},
-		"charts/demo-1.2.3.tgz":   {Data: chartTgz("demo")},
-		"manifests/app.yaml":      {Data: []byte("kind: ConfigMap\n")},
-		"schema.yaml":             {Data: []byte("charts.demo.replicas:\n  schema: '{{ required | format \"${number:[1-5]}\" | hints \"replicas\" }}'\n")},
-		"presets.yaml":            {Data: []byte("presets:\n  - name: one\n    displayName: One\n    group: size\n    remove: []\n    add: |\n      charts:\n        demo:\n          replicas: 1\n")},
+		"pack.json":             {Data: b},
+		"values.yaml":           {Data: []byte("pack:\n  namespace: demo\n  content:\n    images:\n      - image: demo:1\ncharts:\n  demo:\n    cpu: 500m\n    replicas: 1\nmanifests:\n  app:\n    port: 80\n")},
+		"logo.png":              {Data: []byte("\x89PNG")},
+		"README.md":             {Data: []byte("# Demo\n")},
+		"charts/demo-1.2.3.tgz": {Data: chartTgz("demo")},
+		"manifests/app.yaml":    {Data: []byte("kind: ConfigMap\n")},
+		"schema.yaml":           {Data: []byte("charts.demo.replicas:\n  schema: '{{ required | format \"${number:[1-5]}\" | hints \"replicas\" }}'\n")},
+		"presets.yaml":          {Data: []byte("presets:\n  - name: one\n    displayName: One\n    group: size\n    remove: []\n    add: |\n      charts:\n        demo:\n          replicas: 1\n")},
 	}
 }
 
@@ -170,4 +170,3 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
-
