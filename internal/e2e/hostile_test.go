@@ -46,6 +46,9 @@ func hostileCases(t *testing.T) []hostileCase {
 			t.Fatal(err)
 		}
 		for p, c := range gittest.Pack(".", "x", "1.0.0") {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(pack, p)), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			writeFile(t, filepath.Join(pack, p), []byte(c))
 		}
 	}

@@ -79,7 +79,9 @@ func New(t testing.TB, opts Options) *Server {
 	default:
 		h = reg
 	}
-	s.srv = httptest.NewTLSServer(s.record(h))
+	s.srv = httptest.NewUnstartedServer(s.record(h))
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // clients that give up mid-handshake are expected
+	s.srv.StartTLS()
 	t.Cleanup(s.srv.Close)
 	s.Host = strings.TrimPrefix(s.srv.URL, "https://")
 	s.CAFile = filepath.Join(t.TempDir(), "ca.pem")
