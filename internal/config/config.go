@@ -40,6 +40,9 @@ type Config struct {
 	OCILayout    string // absolute or empty
 	Concurrency  int
 	Strict       bool
+	// CheckVersionIncrement: a pack changed between base and head must raise
+	// its version.
+	CheckVersionIncrement bool
 	ReportFile   string // absolute or empty
 	DotenvFile   string // absolute or empty
 
@@ -114,6 +117,8 @@ func Load(spec Spec, src Source) (*Config, error) {
 		Overwrite: l.boolean("overwrite"),
 		DryRun:    l.boolean("dry-run"),
 		Strict:    l.boolean("strict"),
+
+		CheckVersionIncrement: l.boolean("check-version-increment"),
 
 		AWSRegion:          l.str("aws-region"),
 		RoleToAssume:       l.str("role-to-assume"),

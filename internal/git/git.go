@@ -79,3 +79,16 @@ func (r Runner) LastCommitTime(ctx context.Context, path string) (time.Time, boo
 	}
 	return time.Unix(sec, 0).UTC(), true, nil
 }
+
+// Show returns the content of path at rev (`git show rev:path`); ok is false
+// when the path does not exist there.
+func (r Runner) Show(ctx context.Context, rev, path string) ([]byte, bool, error) {
+	if _, err := r.Run(ctx, "cat-file", "-e", rev+":"+path); err != nil {
+		return nil, false, nil
+	}
+	out, err := r.Run(ctx, "cat-file", "blob", rev+":"+path)
+	if err != nil {
+		return nil, false, err
+	}
+	return []byte(out), true, nil
+}

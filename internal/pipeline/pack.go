@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -68,6 +69,14 @@ func (r *run) validate(ctx context.Context, it *item) {
 	for i := range findings {
 		findings[i].File = path.Join(it.dir, findings[i].File)
 	}
+	if p != nil && p.Name != "" && p.Version != "" {
+		// N7: pack-central names folders after the pack (convention only).
+		if folder := path.Base(it.dir); folder != p.Name && folder != p.Name+"-"+p.Version && it.dir != "." {
+			findings = append(findings, pack.Finding{Rule: "N7", Severity: pack.SeverityWarning, File: path.Join(it.dir, "pack.json"),
+				Message: fmt.Sprintf("the folder %q is named neither %q nor %q", folder, p.Name, p.Name+"-"+p.Version),
+				Fix:     "name the folder after the pack (pack-central convention); Palette itself ignores folder names"})
+		}
+	}
 	it.pack, it.entries = p, entries
 	it.res.Findings = append(it.res.Findings, findings...)
 	if p != nil {
@@ -114,6 +123,69 @@ func (r *run) ensureRepository(ctx context.Context, name string) error {
 		r.opts.Logf("created the ECR repository %s", c)
 	}
 	return nil
+}
+
+// checkDisplayNames warns (N8) when packs of one name carry different
+// display names: Palette would show them as different packs.
+func checkDisplayNames(items []*item, strict bool) {
+	first := map[string]*item{}
+	for _, it := range items {
+		if it.pack == nil || it.pack.Name == "" {
+			continue
+		}
+		prev, ok := first[it.pack.Name]
+		if !ok {
+			first[it.pack.Name] = it
+			continue
+		}
+		if prev.pack.DisplayName != it.pack.DisplayName {
+			it.res.Findings = append(it.res.Findings, pack.Finding{
+				Rule: "N8", Severity: pack.SeverityWarning, File: path.Join(it.dir, "pack.json"),
+				Message: fmt.Sprintf("displayName %q differs from %q in %s for the same name %q", it.pack.DisplayName, prev.pack.DisplayName, prev.dir, it.pack.Name),
+				Fix:     "keep name and displayName the same across versions, or Palette shows them as different packs",
+			})
+			if strict && it.valid() {
+				it.invalid()
+			}
+		}
+	}
+}
+
+// checkBump enforces check-version-increment (B1): a pack whose content
+// changed since base must carry a higher version than it had there.
+func (r *run) checkBump(ctx context.Context, it *item, base string) {
+	if !it.valid() || it.pack == nil {
+		return
+	}
+	old, ok, err := r.git.Show(ctx, base, path.Join(it.dir, "pack.json"))
+	if err != nil || !ok {
+		return // a new pack (or one moved here) passes
+	}
+	var prev struct {
+		Version string `json:"version"`
+	}
+	if json.Unmarshal(old, &prev) != nil || prev.Version == "" {
+		return
+	}
+	cur := it.pack.Version
+	file := path.Join(it.dir, "pack.json")
+	bad := func(sev pack.Severity, msg, fix string) {
+		it.res.Findings = append(it.res.Findings, pack.Finding{Rule: "B1", Severity: sev, File: file, Message: msg, Fix: fix})
+		if sev == pack.SeverityError || r.cfg.Strict {
+			it.invalid()
+		}
+	}
+	cmp, semver := pack.CompareVersions(cur, prev.Version)
+	switch {
+	case cur == prev.Version:
+		bad(pack.SeverityError, fmt.Sprintf("the pack changed since %.12s but its version is still %s", base, cur),
+			"raise version in pack.json (or set check-version-increment: false)")
+	case semver && cmp < 0:
+		bad(pack.SeverityError, fmt.Sprintf("version went down from %s to %s", prev.Version, cur), "use a version higher than "+prev.Version)
+	case !semver:
+		bad(pack.SeverityWarning, fmt.Sprintf("version changed from %s to %s, which are not both semantic versions, so their order is not checked", prev.Version, cur),
+			"use semantic versions (MAJOR.MINOR.PATCH)")
+	}
 }
 
 // pushBasePath pushes the base-path empty artifact once, before any pack,

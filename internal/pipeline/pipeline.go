@@ -107,6 +107,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	}
 	r.each(ctx, items, r.validate)
 	markDuplicates(items)
+	checkDisplayNames(items, r.cfg.Strict)
+	if r.cfg.CheckVersionIncrement && res.BaseSHA != "" {
+		r.each(ctx, items, func(ctx context.Context, it *item) { r.checkBump(ctx, it, res.BaseSHA) })
+	}
 	if loginErr == nil {
 		loginErr = r.pushBasePath(ctx, items, res)
 	}

@@ -151,3 +151,68 @@ func TestRun_changedNothing(t *testing.T) {
 		t.Errorf("Run(nothing changed) = %+v", res)
 	}
 }
+
+func TestRun_versionIncrement(t *testing.T) {
+	t.Parallel()
+	r := gittest.Init(t)
+	r.Write(mergeFiles(gittest.Pack("packs/same", "same", "1.0.0"), gittest.Pack("packs/bumped", "bumped", "1.0.0"),
+		gittest.Pack("packs/lowered", "lowered", "2.0.0"), gittest.Pack("packs/loose", "loose", "1.5")))
+	base := r.Commit("packs")
+	r.Write(mergeFiles(gittest.Pack("packs/same", "same", "1.0.0"), gittest.Pack("packs/bumped", "bumped", "1.1.0"),
+		gittest.Pack("packs/lowered", "lowered", "1.9.0"), gittest.Pack("packs/loose", "loose", "1.6"), gittest.Pack("packs/new", "new", "0.1.0")))
+	r.Write(map[string]string{"packs/same/manifests/app.yaml": "changed\n", "packs/bumped/manifests/app.yaml": "changed\n"})
+	head := r.Commit("change")
+	run := func(check bool) *Result {
+		res, err := Run(context.Background(), cfg(r.Dir, func(c *config.Config) {
+			c.Detect, c.Base, c.Head, c.CheckVersionIncrement = "changed", base, head, check
+		}), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := run(true)
+	want := map[string]Status{"packs/same": StatusInvalid, "packs/bumped": StatusDryRun, "packs/lowered": StatusInvalid, "packs/loose": StatusDryRun, "packs/new": StatusDryRun}
+	if diff := cmp.Diff(want, statuses(res)); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	for _, p := range res.Packs {
+		var b1 []string
+		for _, f := range p.Findings {
+			if f.Rule == "B1" {
+				b1 = append(b1, string(f.Severity)+": "+f.Message)
+			}
+		}
+		switch p.Path {
+		case "packs/same":
+			if len(b1) != 1 || !strings.Contains(b1[0], "error: the pack changed") {
+				t.Errorf("same: %v", b1)
+			}
+		case "packs/lowered":
+			if len(b1) != 1 || !strings.Contains(b1[0], "went down from 2.0.0 to 1.9.0") {
+				t.Errorf("lowered: %v", b1)
+			}
+		case "packs/loose":
+			if len(b1) != 1 || !strings.HasPrefix(b1[0], "warning:") {
+				t.Errorf("loose: %v", b1)
+			}
+		default:
+			if len(b1) != 0 {
+				t.Errorf("%s: %v", p.Path, b1)
+			}
+		}
+	}
+	if diff := cmp.Diff(map[string]Status{"packs/same": StatusDryRun, "packs/bumped": StatusDryRun, "packs/lowered": StatusDryRun, "packs/loose": StatusDryRun, "packs/new": StatusDryRun}, statuses(run(false))); diff != "" {
+		t.Errorf("with check-version-increment false (-want +got):\n%s", diff)
+	}
+}
+
+func mergeFiles(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
