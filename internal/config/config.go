@@ -43,8 +43,8 @@ type Config struct {
 	// CheckVersionIncrement: a pack changed between base and head must raise
 	// its version.
 	CheckVersionIncrement bool
-	ReportFile   string // absolute or empty
-	DotenvFile   string // absolute or empty
+	ReportFile            string // absolute or empty
+	DotenvFile            string // absolute or empty
 
 	// AWS ECR (auth: ecr).
 	AWSRegion            string
