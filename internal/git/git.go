@@ -6,12 +6,14 @@
 package git
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -58,28 +60,6 @@ func (r Runner) Run(ctx context.Context, args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
-// LastCommitTime returns the committer time of the last commit that touched
-// path (relative to Dir). ok is false outside a repository, or when no commit
-// touched the path.
-func (r Runner) LastCommitTime(ctx context.Context, path string) (time.Time, bool, error) {
-	out, err := r.Run(ctx, "log", "-1", "--format=%ct", "--", path)
-	if err != nil {
-		if strings.Contains(err.Error(), "not a git repository") {
-			return time.Time{}, false, nil
-		}
-		return time.Time{}, false, err
-	}
-	s := strings.TrimSpace(out)
-	if s == "" {
-		return time.Time{}, false, nil
-	}
-	sec, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("git log: unexpected output %q", s)
-	}
-	return time.Unix(sec, 0).UTC(), true, nil
-}
-
 // Show returns the content of path at rev (`git show rev:path`); ok is false
 // when the path does not exist there.
 func (r Runner) Show(ctx context.Context, rev, path string) ([]byte, bool, error) {
@@ -91,4 +71,87 @@ func (r Runner) Show(ctx context.Context, rev, path string) ([]byte, bool, error
 		return nil, false, err
 	}
 	return []byte(out), true, nil
+}
+
+// LastCommitTimes returns, for each dir (relative to Dir), the committer time
+// of the last commit that touched it, reading the history once instead of
+// once per folder and stopping as soon as every folder is found. Folders no
+// commit touched are absent from the map; outside a repository the map is
+// empty.
+func (r Runner) LastCommitTimes(ctx context.Context, dirs []string) (map[string]time.Time, error) {
+	found := map[string]time.Time{}
+	if len(dirs) == 0 {
+		return found, nil
+	}
+	want := map[string]bool{}
+	args := []string{"log", "--format=%x01%ct", "-z", "--name-only", "--no-renames", "--"}
+	for _, d := range dirs {
+		want[d] = true
+		if d == "." {
+			args = append(args, ".")
+		} else {
+			args = append(args, ":(literal)"+d)
+		}
+	}
+	dir, err := filepath.Abs(r.Dir)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "safe.directory=" + dir, "-c", "core.quotePath=false"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "GIT_OPTIONAL_LOCKS=0")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("running git: %w", err)
+	}
+	defer func() { cancel(); _ = cmd.Wait() }()
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	sc.Split(splitNulOrNewline)
+	var when time.Time
+	for sc.Scan() {
+		tok := sc.Text()
+		if strings.HasPrefix(tok, "\x01") {
+			sec, err := strconv.ParseInt(strings.TrimSpace(tok[1:]), 10, 64)
+			if err == nil {
+				when = time.Unix(sec, 0).UTC()
+			}
+			continue
+		}
+		if tok == "" {
+			continue
+		}
+		for d := tok; ; d = path.Dir(d) {
+			if want[d] {
+				found[d] = when
+				delete(want, d)
+			}
+			if d == "." || d == "/" {
+				break
+			}
+		}
+		if len(want) == 0 {
+			break
+		}
+	}
+	return found, nil
+}
+
+// splitNulOrNewline splits git's -z output, where the format line ends with
+// a newline and file names with NUL.
+func splitNulOrNewline(data []byte, atEOF bool) (int, []byte, error) {
+	for i, b := range data {
+		if b == 0 || b == '\n' {
+			return i + 1, data[:i], nil
+		}
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -245,7 +246,7 @@ func (r *run) publish(ctx context.Context, it *item) {
 		return
 	}
 	it.res.Size, it.res.LayerDigest = layer.Size, layer.Digest.String()
-	it.res.Created = r.created(ctx, it.dir)
+	it.res.Created = r.created(it.dir)
 
 	start = time.Now()
 	defer func() {
@@ -326,30 +327,75 @@ func (r *run) publish(ctx context.Context, it *item) {
 	it.res.Status, it.res.Digest, it.res.Message = Status(out.Status), out.Digest.String(), out.Message
 }
 
-// build writes the pack's archive to a temporary file, hashing it on the way.
+// memoryLimit is the archive size kept in memory; larger archives spill to
+// a temporary file, so memory stays flat in pack size.
+const memoryLimit = 8 << 20
+
+// build archives the pack, hashing it on the way. Small archives stay in
+// memory (their uploads can then be retried request by request); larger
+// ones go to a temporary file. A dry run keeps nothing but the digest.
 func (r *run) build(ctx context.Context, it *item) (publish.Layer, archive.Contents, error) {
-	file := filepath.Join(r.tmp, archive.FileName(it.res.Name, it.res.Version))
-	f, err := os.Create(file)
-	if err != nil {
-		return publish.Layer{}, nil, fmt.Errorf("creating the archive: %w", err)
-	}
-	defer f.Close()
 	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(f, h)}
+	sink := &spill{limit: memoryLimit, dir: r.tmp, name: archive.FileName(it.res.Name, it.res.Version), discard: r.cfg.DryRun}
+	defer sink.closeFile()
+	cw := &countWriter{w: io.MultiWriter(sink, h)}
 	top := filepath.Base(filepath.Join(r.cfg.Workspace, filepath.FromSlash(it.dir)))
 	contents, err := archive.Write(ctx, cw, it.fsys, top, it.entries, archive.Options{})
 	if err != nil {
 		return publish.Layer{}, nil, fmt.Errorf("archiving %s: %w", it.dir, err)
 	}
-	if err := f.Close(); err != nil {
+	if err := sink.closeFile(); err != nil {
 		return publish.Layer{}, nil, fmt.Errorf("writing the archive: %w", err)
 	}
-	layer := publish.Layer{
-		Digest: digest.NewDigest(digest.SHA256, h),
-		Size:   cw.n,
-		Open:   func() (io.ReadCloser, error) { return os.Open(file) },
+	return publish.Layer{Digest: digest.NewDigest(digest.SHA256, h), Size: cw.n, Open: sink.open}, contents, nil
+}
+
+// spill keeps written bytes in memory up to limit, then moves them to a file.
+type spill struct {
+	limit   int
+	dir     string
+	name    string
+	discard bool
+	buf     bytes.Buffer
+	file    *os.File
+	path    string
+}
+
+func (s *spill) Write(p []byte) (int, error) {
+	switch {
+	case s.discard:
+		return len(p), nil
+	case s.file != nil:
+		return s.file.Write(p)
+	case s.buf.Len()+len(p) <= s.limit:
+		return s.buf.Write(p)
 	}
-	return layer, contents, nil
+	f, err := os.CreateTemp(s.dir, s.name+"-*")
+	if err != nil {
+		return 0, err
+	}
+	s.file, s.path = f, f.Name()
+	if _, err := f.Write(s.buf.Bytes()); err != nil {
+		return 0, err
+	}
+	s.buf = bytes.Buffer{}
+	return f.Write(p)
+}
+
+func (s *spill) closeFile() error {
+	if s.file == nil {
+		return nil
+	}
+	err := s.file.Close()
+	s.file = nil
+	return err
+}
+
+func (s *spill) open() (io.ReadCloser, error) {
+	if s.path != "" {
+		return os.Open(s.path)
+	}
+	return io.NopCloser(bytes.NewReader(s.buf.Bytes())), nil
 }
 
 type countWriter struct {

@@ -121,6 +121,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 			}
 		}
 	}
+	r.commitTimes(ctx, items)
 	r.each(ctx, items, func(ctx context.Context, it *item) {
 		if it.valid() && it.res.Status == "" {
 			r.publish(ctx, it)
@@ -144,6 +145,7 @@ type run struct {
 	layout *oci.Store   // oci-layout mode
 	ecr    *ecr.Session // auth: ecr
 	retry  publish.RetryPolicy
+	times  map[string]time.Time // last commit time per pack folder
 }
 
 // each runs fn on every item, cfg.Concurrency at a time.
@@ -255,11 +257,23 @@ func selectPacks(ctx context.Context, cfg *config.Config, opts Options, res *Res
 	return dirs, nil
 }
 
+// commitTimes reads, in one pass over the history, when each valid pack
+// folder was last committed.
+func (r *run) commitTimes(ctx context.Context, items []*item) {
+	var dirs []string
+	for _, it := range items {
+		if it.valid() {
+			dirs = append(dirs, it.dir)
+		}
+	}
+	r.times, _ = r.git.LastCommitTimes(ctx, dirs) // no repository: fall back below
+}
+
 // created is the org.opencontainers.image.created of a pack: the committer
 // time of the last commit that touched the pack folder, else
 // SOURCE_DATE_EPOCH, else now.
-func (r *run) created(ctx context.Context, dir string) string {
-	if t, ok, err := r.git.LastCommitTime(ctx, dir); err == nil && ok {
+func (r *run) created(dir string) string {
+	if t, ok := r.times[dir]; ok {
 		return t.UTC().Format(time.RFC3339)
 	}
 	if s := r.opts.Getenv("SOURCE_DATE_EPOCH"); s != "" {
