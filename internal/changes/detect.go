@@ -46,30 +46,39 @@ func Detect(ctx context.Context, opts Options) (Result, error) {
 	}
 	g := git.Runner{Dir: opts.Dir}
 	d := &detector{g: g, opts: opts}
-	prefix, err := g.Run(ctx, "rev-parse", "--show-prefix")
-	if err != nil {
-		return Result{}, fmt.Errorf("%s is not a git repository (%w); check out the repository, or set detect: all", opts.Dir, err)
-	}
-	if strings.TrimSpace(prefix) != "" {
-		return Result{}, fmt.Errorf("the workspace %s is not the top of its git repository; run from the repository root", opts.Dir)
-	}
 	for _, r := range []string{opts.Range.Base, opts.Range.Head} {
 		if r == "" || strings.HasPrefix(r, "-") {
 			return Result{}, fmt.Errorf("%q is not a commit; set base and head to commit SHAs or refs", r)
 		}
 	}
-
-	head, err := d.commit(ctx, opts.Range.Head)
-	if err != nil {
-		return Result{}, err
-	}
-	base, err := d.commit(ctx, opts.Range.Base)
-	if errors.Is(err, errNotFound) {
-		d.notes = append(d.notes, fmt.Sprintf("publishing every pack: the base commit %s of %s is not in the repository, even after fetching (a force push?)", short(opts.Range.Base), opts.Range.Source))
-		return Result{All: true, Notices: d.notes}, nil
-	}
-	if err != nil {
-		return Result{}, err
+	// One call checks the repository and resolves both commits in the common
+	// case; missing commits are then looked for one by one, and fetched.
+	out, err := g.Run(ctx, "rev-parse", "--show-prefix", opts.Range.Head+"^{commit}", opts.Range.Base+"^{commit}")
+	var head, base string
+	if lines := strings.Split(strings.TrimRight(out, "\n"), "\n"); err == nil && len(lines) == 3 {
+		if lines[0] != "" {
+			return Result{}, fmt.Errorf("the workspace %s is not the top of its git repository; run from the repository root", opts.Dir)
+		}
+		head, base = lines[1], lines[2]
+	} else {
+		prefix, err := g.Run(ctx, "rev-parse", "--show-prefix")
+		if err != nil {
+			return Result{}, fmt.Errorf("%s is not a git repository (%w); check out the repository, or set detect: all", opts.Dir, err)
+		}
+		if strings.TrimSpace(prefix) != "" {
+			return Result{}, fmt.Errorf("the workspace %s is not the top of its git repository; run from the repository root", opts.Dir)
+		}
+		if head, err = d.commit(ctx, opts.Range.Head); err != nil {
+			return Result{}, err
+		}
+		base, err = d.commit(ctx, opts.Range.Base)
+		if errors.Is(err, errNotFound) {
+			d.notes = append(d.notes, fmt.Sprintf("publishing every pack: the base commit %s of %s is not in the repository, even after fetching (a force push?)", short(opts.Range.Base), opts.Range.Source))
+			return Result{All: true, Notices: d.notes}, nil
+		}
+		if err != nil {
+			return Result{}, err
+		}
 	}
 	if opts.Range.MergeBase {
 		mb, err := d.mergeBase(ctx, base, head)
@@ -194,18 +203,28 @@ func (d *detector) pathspecs() []string {
 }
 
 // mapChanges maps the paths changed between base and head to pack folders.
+// The diff and the list of packs at head are read at the same time.
 func (d *detector) mapChanges(ctx context.Context, base, head string) (changed, deleted []string, err error) {
+	var (
+		headPacks map[string]bool
+		packsErr  error
+		done      = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		headPacks, packsErr = d.packsAt(ctx, head)
+	}()
 	out, err := d.g.Run(ctx, append([]string{"diff", "--name-only", "--no-renames", "-z", base, head, "--"}, d.pathspecs()...)...)
+	<-done
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing changes between %s and %s: %w", short(base), short(head), err)
+	}
+	if packsErr != nil {
+		return nil, nil, packsErr
 	}
 	paths := splitZ(out)
 	if len(paths) == 0 {
 		return []string{}, nil, nil
-	}
-	headPacks, err := d.packsAt(ctx, head)
-	if err != nil {
-		return nil, nil, err
 	}
 	var basePacks map[string]bool
 	seen, gone := map[string]bool{}, map[string]bool{}
