@@ -314,6 +314,10 @@ func (r *run) publish(ctx context.Context, it *item) {
 		return err
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			it.res.Status, it.res.Message = StatusFailed, "interrupted before it was published; nothing points at partial content, run again to finish"
+			return
+		}
 		if attempts > 1 {
 			err = fmt.Errorf("%w (after %d attempts)", err, attempts)
 		}

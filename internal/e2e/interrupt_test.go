@@ -1,0 +1,107 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/registry/remote/auth"
+
+	"github.com/pack-publish/pack-publish/internal/gittest"
+	"github.com/pack-publish/pack-publish/internal/registry"
+	"github.com/pack-publish/pack-publish/internal/registrytest"
+)
+
+// TestInterrupt kills a run with SIGINT in the middle of publishing, checks
+// that every tag in the registry points at a complete artifact, then re-runs
+// and checks that the job completes.
+func TestInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "pack-publish")
+	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic})
+	repo := gittest.Init(t)
+	const n = 24
+	for i := range n {
+		files := gittest.Pack(fmt.Sprintf("packs/p%02d", i), fmt.Sprintf("p%02d", i), "1.0.0")
+		noise := make([]byte, 3<<20) // incompressible: uploads take a while
+		_, _ = rand.Read(noise)
+		repo.Write(files)
+		writeFile(t, filepath.Join(repo.Dir, fmt.Sprintf("packs/p%02d/data.bin", i)), noise)
+	}
+	repo.Commit("packs")
+	args := []string{"--registry", reg.Host, "--ca-file", reg.CAFile, "--username", reg.Username, "--password", reg.Password,
+		"--detect", "all", "--packs-dir", "packs", "--base-path", "int", "--concurrency", "4"}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = repo.Dir
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt once a few packs are tagged.
+	deadline := time.Now().Add(60 * time.Second)
+	for tagged := 0; tagged < 3 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		tagged = 0
+		for _, r := range reg.Requests() {
+			if r.Method == "PUT" && strings.HasSuffix(r.Path, "/manifests/1.0.0") {
+				tagged++
+			}
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if err == nil && !strings.Contains(out.String(), "interrupted") {
+		t.Logf("the run finished before the interrupt landed:\n%s", out.String())
+	}
+	t.Logf("interrupted run: %v", err)
+
+	// Every tag that exists points at a manifest whose blobs all exist.
+	client, _ := registry.NewClient(registry.Options{CAFile: reg.CAFile,
+		Credential: auth.StaticCredential(reg.Host, auth.Credential{Username: reg.Username, Password: reg.Password})})
+	check := func() int {
+		tags := 0
+		for i := range n {
+			r, _ := registry.Repository(client, reg.Host, fmt.Sprintf("int/spectro-packs/archive/p%02d", i), false)
+			desc, err := r.Resolve(context.Background(), "1.0.0")
+			if err != nil {
+				continue
+			}
+			tags++
+			mb, err := content.FetchAll(context.Background(), r, desc)
+			if err != nil {
+				t.Fatalf("p%02d: tag without manifest: %v", i, err)
+			}
+			layer := layerOf(t, mb)
+			if ok, err := r.Blobs().Exists(context.Background(), layer); !ok || err != nil {
+				t.Errorf("p%02d: tag points at a missing layer %s", i, layer.Digest)
+			}
+		}
+		return tags
+	}
+	before := check()
+	t.Logf("%d of %d tags present after the interrupt", before, n)
+
+	rerun := exec.Command(bin, args...)
+	rerun.Dir = repo.Dir
+	if b, err := rerun.CombinedOutput(); err != nil {
+		t.Fatalf("re-run: %v\n%s", err, b)
+	}
+	if after := check(); after != n {
+		t.Errorf("%d of %d tags after the re-run", after, n)
+	}
+	_ = os.Remove(bin)
+}
