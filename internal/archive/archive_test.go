@@ -155,7 +155,7 @@ func ExampleWrite() {
 	h := sha256.New()
 	_, _ = Write(context.Background(), h, fsys, "demo", entries, Options{})
 	fmt.Printf("%x\n", h.Sum(nil))
-	// Output: 4b203bd16af7f70e00ca23bf5b2f857230e1a952bf3593dbadff038a877035b3
+	// Output: 4ff2a67350ec1c33cac29f7de2274b093850f3ad139e5fcad8b6479532dd7ee9
 }
 
 func TestScan_findings(t *testing.T) {

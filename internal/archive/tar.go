@@ -3,7 +3,7 @@ package archive
 import (
 	"archive/tar"
 	"bufio"
-	"compress/gzip"
+	gzip "github.com/klauspost/compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,9 +21,13 @@ import (
 	"github.com/pack-publish/pack-publish/internal/pack"
 )
 
-// CompressionLevel is the gzip level of every archive. It is part of the
-// reproducibility contract: changing it changes every layer digest (re-runs
-// still recognise the same files through the unpack-and-compare rule).
+// The compressor is github.com/klauspost/compress/gzip at its default level
+// (6), pinned in go.mod. It writes standard gzip that every tool reads, at
+// about twice the speed of compress/gzip on text and fifty times on data
+// that is already compressed (chart .tgz files), where it stores blocks
+// instead of searching them. Compressor, version and level are part of the
+// reproducibility contract: changing any of them changes every layer digest
+// (re-runs still recognise the same files by the unpack-and-compare rule).
 const CompressionLevel = gzip.DefaultCompression
 
 // Default caps, used when Options leaves them zero.
@@ -269,10 +273,12 @@ func Write(ctx context.Context, w io.Writer, fsys fs.FS, top string, entries []E
 	if top == "" || top == "." || top == ".." || strings.Contains(top, "/") {
 		return nil, fmt.Errorf("archiving: %q is not a folder name", top)
 	}
-	gz, err := gzip.NewWriterLevel(w, CompressionLevel) // zero header: no name, no mtime
+	gz, err := gzip.NewWriterLevel(w, CompressionLevel)
 	if err != nil {
 		return nil, fmt.Errorf("archiving: %w", err)
 	}
+	gz.ModTime = time.Unix(0, 0) // MTIME 0 ("no time"); the zero time.Time would wrap around
+	gz.OS = 255                  // "unknown", as compress/gzip writes it
 	bw := bufio.NewWriterSize(gz, 256<<10)
 	tw := tar.NewWriter(bw)
 	contents := Contents{}
