@@ -3,12 +3,12 @@ package archive
 import (
 	"archive/tar"
 	"bufio"
-	gzip "github.com/klauspost/compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	gzip "github.com/klauspost/compress/gzip"
 	"io"
 	"io/fs"
 	"path"

@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/content/memory"
@@ -120,13 +122,37 @@ func Pack(ctx context.Context, dst oras.Target, tag string, layer Layer, opts Op
 	if err != nil {
 		return Outcome{}, err
 	}
+	manifest, err := content.FetchAll(ctx, mem, root)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("reading the manifest: %w", err)
+	}
+	var m ocispec.Manifest
+	if err := json.Unmarshal(manifest, &m); err != nil {
+		return Outcome{}, fmt.Errorf("decoding the manifest: %w", err)
+	}
 
-	existing, err := fetchManifest(ctx, dst, tag)
+	// Ask for the tag and, for a large layer that an interrupted run may
+	// already have uploaded, whether the layer is there, at once: one round
+	// trip, and at most two requests when nothing changed. Small blobs are
+	// simply uploaded when needed, which costs no more round trips than
+	// asking first.
+	var (
+		existing  *published
+		tagErr    error
+		haveLayer bool
+		g         errgroup.Group
+	)
+	g.Go(func() error { existing, tagErr = fetchManifest(ctx, dst, tag); return nil })
+	if layer.Size > headThreshold {
+		g.Go(func() error { haveLayer, _ = dst.Exists(ctx, layerDesc); return nil })
+	}
+	_ = g.Wait()
+
 	switch {
-	case errors.Is(err, errdef.ErrNotFound):
-		// absent: push below
-	case err != nil:
-		return Outcome{}, fmt.Errorf("checking tag %s: %w", tag, err)
+	case errors.Is(tagErr, errdef.ErrNotFound):
+		existing = nil // absent: push below
+	case tagErr != nil:
+		return Outcome{}, fmt.Errorf("checking tag %s: %w", tag, tagErr)
 	default:
 		same, diff, err := sameContent(ctx, dst, existing, layerDesc, opts)
 		if err != nil {
@@ -140,57 +166,63 @@ func Pack(ctx context.Context, dst oras.Target, tag string, layer Layer, opts Op
 		}
 	}
 
-	// Stage the layer in the memory store as a streaming reader, so that
-	// oras.Copy uploads it without holding it in memory.
-	src := &layerSource{Store: mem, layer: layerDesc, open: layer.Open}
-	uploaded := false
-	copyOpts := oras.DefaultCopyOptions
-	if opts.Concurrency > 0 {
-		copyOpts.Concurrency = opts.Concurrency
+	// Blobs first (at once), the manifest last: a tag never points at
+	// missing content, whenever the run stops.
+	var up errgroup.Group
+	if !haveLayer {
+		up.Go(func() error {
+			rc, err := layer.Open()
+			if err != nil {
+				return fmt.Errorf("opening the archive: %w", err)
+			}
+			defer rc.Close()
+			return pushBlob(ctx, dst, layerDesc, rc)
+		})
 	}
-	copyOpts.PostCopy = func(_ context.Context, d ocispec.Descriptor) error {
-		if d.Digest == layerDesc.Digest {
-			uploaded = true
-		}
-		return nil
+	up.Go(func() error { return pushBlob(ctx, dst, m.Config, bytes.NewReader(emptyConfig)) })
+	if err := up.Wait(); err != nil {
+		return Outcome{}, fmt.Errorf("pushing %s: %w", tag, err)
 	}
-	if err := mem.Tag(ctx, root, root.Digest.String()); err != nil {
-		return Outcome{}, fmt.Errorf("tagging in memory: %w", err)
-	}
-	if _, err := oras.Copy(ctx, src, root.Digest.String(), dst, tag, copyOpts); err != nil {
+	if err := pushManifest(ctx, dst, root, manifest, tag); err != nil {
 		return Outcome{}, fmt.Errorf("pushing %s: %w", tag, err)
 	}
 	msg := "pushed"
 	if existing != nil {
 		msg = fmt.Sprintf("replaced %s (overwrite)", existing.desc.Digest)
 	}
-	return Outcome{Status: Pushed, Digest: root.Digest, Uploaded: uploaded, Message: msg}, nil
+	return Outcome{Status: Pushed, Digest: root.Digest, Uploaded: !haveLayer, Message: msg}, nil
 }
 
-// layerSource serves the layer from its file and everything else from the
-// memory store.
-type layerSource struct {
-	*memory.Store
-	layer ocispec.Descriptor
-	open  func() (io.ReadCloser, error)
-}
+// headThreshold is the layer size above which Pack asks whether the layer
+// is already in the registry before uploading it.
+const headThreshold = 8 << 20
 
-func (s *layerSource) Fetch(ctx context.Context, d ocispec.Descriptor) (io.ReadCloser, error) {
-	if d.Digest == s.layer.Digest {
-		rc, err := s.open()
-		if err != nil {
-			return nil, fmt.Errorf("opening the archive: %w", err)
-		}
-		return rc, nil
+// emptyConfig is the config blob of the ORAS v1.0.0 layout.
+var emptyConfig = []byte("{}")
+
+// pushBlob uploads a blob; a registry that refuses to take a blob it
+// already holds is fine too.
+func pushBlob(ctx context.Context, dst oras.Target, d ocispec.Descriptor, r io.Reader) error {
+	err := dst.Push(ctx, d, r)
+	if err == nil || errors.Is(err, errdef.ErrAlreadyExists) {
+		return nil
 	}
-	return s.Store.Fetch(ctx, d)
+	if ok, _ := dst.Exists(ctx, d); ok {
+		return nil
+	}
+	return err
 }
 
-func (s *layerSource) Exists(ctx context.Context, d ocispec.Descriptor) (bool, error) {
-	if d.Digest == s.layer.Digest {
-		return true, nil
+// pushManifest puts the manifest under the tag: in one request on a
+// registry, as push-then-tag elsewhere.
+func pushManifest(ctx context.Context, dst oras.Target, root ocispec.Descriptor, manifest []byte, tag string) error {
+	if rp, ok := dst.(registry.ReferencePusher); ok {
+		return rp.PushReference(ctx, root, bytes.NewReader(manifest), tag)
 	}
-	return s.Store.Exists(ctx, d)
+	if err := dst.Push(ctx, root, bytes.NewReader(manifest)); err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
+		return err
+	}
+	return dst.Tag(ctx, root, tag)
 }
 
 type published struct {
