@@ -14,7 +14,7 @@ import (
 
 // DefaultConcurrency is the number of packs processed at once when the
 // concurrency input is empty (see BENCHMARKS.md for the measurements).
-const DefaultConcurrency = 8
+const DefaultConcurrency = 16
 
 // Auth modes accepted by the auth input.
 var authModes = []string{"auto", "basic", "docker-config", "ecr", "none"}

@@ -191,8 +191,8 @@ func (r *run) checkBump(ctx context.Context, it *item, base string) {
 
 // pushBasePath pushes the base-path empty artifact once, before any pack,
 // when a registry (not ECR, not a layout, not a dry run) gets packs.
-func (r *run) pushBasePath(ctx context.Context, items []*item, res *Result) error {
-	if r.client == nil || !anyValid(items) {
+func (r *run) pushBasePath(ctx context.Context, res *Result) error {
+	if r.client == nil {
 		return nil
 	}
 	repoPath, err := registry.BasePath(r.cfg.BasePath)
@@ -223,15 +223,6 @@ func (r *run) pushBasePath(ctx context.Context, items []*item, res *Result) erro
 		r.opts.Logf("pushed the base-path artifact %s@%s", res.BasePath.Reference, desc.Digest)
 	}
 	return nil
-}
-
-func anyValid(items []*item) bool {
-	for _, it := range items {
-		if it.valid() {
-			return true
-		}
-	}
-	return false
 }
 
 // publish archives one valid pack and pushes it (or, in a dry run, computes
@@ -333,7 +324,7 @@ func (r *run) publish(ctx context.Context, it *item) {
 
 // memoryLimit is the archive size kept in memory; larger archives spill to
 // a temporary file, so memory stays flat in pack size.
-const memoryLimit = 8 << 20
+const memoryLimit = 2 << 20
 
 // build archives the pack, hashing it on the way. Small archives stay in
 // memory (their uploads can then be retried request by request); larger

@@ -105,14 +105,23 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	for i, d := range dirs {
 		items[i] = &item{dir: d, res: PackResult{Path: d, Findings: []pack.Finding{}}}
 	}
+	// The base path (or, on ECR, its repository) goes to the registry while
+	// the packs are validated: it needs nothing from them.
+	basePath := make(chan error, 1)
+	if loginErr == nil && len(items) > 0 {
+		go func() { basePath <- r.pushBasePath(ctx, res) }()
+	} else {
+		basePath <- nil
+	}
 	r.each(ctx, items, r.validate)
 	markDuplicates(items)
 	checkDisplayNames(items, r.cfg.Strict)
 	if r.cfg.CheckVersionIncrement && res.BaseSHA != "" {
 		r.each(ctx, items, func(ctx context.Context, it *item) { r.checkBump(ctx, it, res.BaseSHA) })
 	}
-	if loginErr == nil {
-		loginErr = r.pushBasePath(ctx, items, res)
+	r.commitTimes(ctx, items)
+	if err := <-basePath; loginErr == nil {
+		loginErr = err
 	}
 	if err := loginErr; err != nil {
 		for _, it := range items {
@@ -121,7 +130,6 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 			}
 		}
 	}
-	r.commitTimes(ctx, items)
 	r.each(ctx, items, func(ctx context.Context, it *item) {
 		if it.valid() && it.res.Status == "" {
 			r.publish(ctx, it)
