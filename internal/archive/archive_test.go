@@ -1,52 +1,59 @@
 package archive
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
-
-	"archive/tar"
-	"compress/gzip"
 
 	"github.com/google/go-cmp/cmp"
 )
 
 var update = flag.Bool("update", false, "update golden files")
 
-// build archives the pack at dir and returns the archive bytes.
+// build scans and archives the pack at dir, failing on any finding.
 func build(t *testing.T, dir string) ([]byte, Contents) {
 	t.Helper()
 	fsys := os.DirFS(dir)
-	entries, findings, err := Scan(context.Background(), fsys, Options{})
+	entries, findings, err := Scan(t.Context(), fsys, Options{})
 	if err != nil || len(findings) > 0 {
-		t.Fatalf("Scan() = %v, %v", findings, err)
+		t.Fatalf("Scan(%s) = %v, %v", dir, findings, err)
 	}
 	var buf bytes.Buffer
-	c, err := Write(context.Background(), &buf, fsys, filepath.Base(dir), entries, Options{})
+	c, err := Write(t.Context(), &buf, fsys, filepath.Base(dir), entries, Options{})
 	if err != nil {
-		t.Fatalf("Write() = %v", err)
+		t.Fatalf("Write(%s) = %v", dir, err)
 	}
 	return buf.Bytes(), c
 }
 
 func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 
-// copyPack copies testdata/demo to a new folder named demo, applying umask-like
-// permission bits, an owner and an mtime to every file.
-func copyPack(t *testing.T, perm fs.FileMode, uid int, mtime time.Time) string {
+// tree is how copyPack lays out the files of a pack on disk.
+type tree struct {
+	file, exec, dir fs.FileMode // permissions after the umask
+	uid             int
+	mtime           time.Time
+}
+
+// copyPack copies testdata/demo into a new folder named demo with tr's
+// permissions, owner and mtime, and adds what git cannot keep in testdata:
+// a symlink inside the pack and a .git folder, which is never archived.
+func copyPack(t *testing.T, tr tree) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "demo")
 	err := filepath.WalkDir("testdata/demo", func(p string, d fs.DirEntry, err error) error {
@@ -56,87 +63,106 @@ func copyPack(t *testing.T, perm fs.FileMode, uid int, mtime time.Time) string {
 		rel, _ := filepath.Rel("testdata/demo", p)
 		target := filepath.Join(dst, rel)
 		if d.IsDir() {
-			if err := os.MkdirAll(target, 0o755|perm); err != nil {
-				return err
-			}
-		} else {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			info, _ := d.Info()
-			mode := 0o600 | perm&0o066
-			if info.Mode()&0o100 != 0 {
-				mode |= 0o700 | perm&0o011
-			}
-			if err := os.WriteFile(target, b, mode); err != nil {
-				return err
-			}
-			if err := os.Chmod(target, mode); err != nil {
-				return err
-			}
+			return os.Mkdir(target, 0o700)
 		}
-		if err := os.Lchown(target, uid, uid); err != nil {
+		b, err := os.ReadFile(p)
+		if err != nil {
 			return err
 		}
-		return os.Chtimes(target, mtime, mtime)
+		return os.WriteFile(target, b, 0o600)
 	})
-	if err != nil {
-		t.Fatal(err)
+	must(t, err)
+	must(t, os.Symlink("demo.yaml", filepath.Join(dst, "manifests", "current.yaml")))
+	must(t, os.MkdirAll(filepath.Join(dst, ".git", "objects"), 0o700))
+	must(t, os.WriteFile(filepath.Join(dst, ".git", "HEAD"), []byte("ref: refs/heads/main\n"), 0o600))
+	// Modes, owners and times last, children before their folder.
+	var paths []string
+	must(t, filepath.WalkDir(dst, func(p string, _ fs.DirEntry, err error) error {
+		paths = append(paths, p)
+		return err
+	}))
+	for i := len(paths) - 1; i >= 0; i-- {
+		p := paths[i]
+		info, err := os.Lstat(p)
+		must(t, err)
+		switch mode := tr.file; {
+		case info.Mode().Type() == fs.ModeSymlink:
+		case info.IsDir():
+			must(t, os.Chmod(p, tr.dir))
+		default:
+			if strings.HasSuffix(p, ".sh") {
+				mode = tr.exec
+			}
+			must(t, os.Chmod(p, mode))
+		}
+		must(t, os.Lchown(p, tr.uid, tr.uid))
+		if info.Mode().Type() != fs.ModeSymlink {
+			must(t, os.Chtimes(p, tr.mtime, tr.mtime))
+		}
 	}
 	return dst
 }
 
+var defaultTree = tree{file: 0o644, exec: 0o755, dir: 0o755, mtime: time.Date(2020, 1, 2, 3, 4, 5, 6, time.UTC)}
+
 func TestWrite_reproducible(t *testing.T) {
 	t.Parallel()
-	a, _ := build(t, copyPack(t, 0o022, 0, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)))
-	b, _ := build(t, copyPack(t, 0o077&^0o022|0o044, 4242, time.Date(2025, 6, 7, 8, 9, 10, 0, time.UTC)))
-	if sha(a) != sha(b) {
-		t.Fatalf("archives differ across mtime, umask and owner: %s vs %s", sha(a), sha(b))
+	trees := map[string]tree{
+		"umask 022, root":      defaultTree,
+		"umask 077, uid 4242":  {file: 0o600, exec: 0o700, dir: 0o700, uid: 4242, mtime: time.Date(2025, 6, 7, 8, 9, 10, 0, time.UTC)},
+		"umask 002, owner +x":  {file: 0o664, exec: 0o744, dir: 0o775, uid: 1000, mtime: time.Now()},
+		"group/other writable": {file: 0o666, exec: 0o777, dir: 0o777, uid: 65534, mtime: time.Unix(1, 0)},
+	}
+	want, wantContents := build(t, copyPack(t, defaultTree))
+	for name, tr := range trees {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, contents := build(t, copyPack(t, tr))
+			if sha(got) != sha(want) {
+				t.Errorf("Write() digest = %s, want %s (the same pack)", sha(got), sha(want))
+			}
+			if diff := cmp.Diff(wantContents, contents); diff != "" {
+				t.Errorf("Write() contents mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
 func TestWrite_golden(t *testing.T) {
 	t.Parallel()
-	b, _ := build(t, copyPack(t, 0o022, 1000, time.Now()))
-	got := listing(t, b)
+	b, _ := build(t, copyPack(t, defaultTree))
+	got := fmt.Sprintf("# sha256 of the archive: %s\n%s", sha(b), listing(t, b))
 	file := "testdata/demo.golden.txt"
 	if *update {
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		must(t, os.WriteFile(file, []byte(got), 0o644))
 	}
 	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("archive listing mismatch (-want +got):\n%s", diff)
+		t.Errorf("archive listing mismatch (-want +got), run with -update if intended:\n%s", diff)
 	}
 }
 
-// listing renders one line per tar entry: type, mode, uid/gid, names, mtime, size, sha256, name.
+// listing renders one line per tar entry: type, mode, uid/gid, uname/gname,
+// mtime, size, sha256, name and link target.
 func listing(t *testing.T, b []byte) string {
 	t.Helper()
 	gz, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if gz.Name != "" || !gz.ModTime.IsZero() {
-		t.Errorf("gzip header has name %q, mtime %v", gz.Name, gz.ModTime)
+	must(t, err)
+	if gz.Name != "" || gz.Comment != "" || !gz.ModTime.IsZero() || gz.Extra != nil {
+		t.Errorf("gzip header = %+v, want it empty", gz.Header)
 	}
 	tr := tar.NewReader(gz)
 	var out strings.Builder
 	for {
 		h, err := tr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(tr)
-		fmt.Fprintf(&out, "%c %04o %d/%d %q/%q %d %d %s %s", h.Typeflag, h.Mode, h.Uid, h.Gid, h.Uname, h.Gname, h.ModTime.Unix(), h.Size, sha(body)[:12], h.Name)
+		must(t, err)
+		body, err := io.ReadAll(tr)
+		must(t, err)
+		fmt.Fprintf(&out, "%c %04o %d/%d %q/%q %d %d %s %s", h.Typeflag, h.Mode, h.Uid, h.Gid, h.Uname, h.Gname, h.ModTime.Unix(), h.Size, sha(body), h.Name)
 		if h.Linkname != "" {
 			out.WriteString(" -> " + h.Linkname)
 		}
@@ -145,240 +171,124 @@ func listing(t *testing.T, b []byte) string {
 	return out.String()
 }
 
-func ExampleWrite() {
+// TestWrite_headers checks that PAX records appear only for names USTAR
+// cannot hold, and that such names round-trip.
+func TestWrite_headers(t *testing.T) {
+	t.Parallel()
+	deep := strings.Repeat("folder/", 22) + "f.yaml"    // 162 bytes: USTAR splits it into prefix and name
+	long := "x" + strings.Repeat("-long", 24) + ".yaml" // one name over USTAR's 100 bytes: PAX
 	fsys := fstest.MapFS{
-		"pack.json":   {Data: []byte(`{"name":"demo","version":"1.0.0"}`)},
-		"values.yaml": {Data: []byte("pack: {}\n")},
-		"logo.png":    {Data: []byte("\x89PNG")},
+		"a.yaml":     {Data: []byte("a")},
+		"größe.yaml": {Data: []byte("b")},
+		deep:         {Data: []byte("c")},
+		long:         {Data: []byte("d")},
 	}
-	entries, _, _ := Scan(context.Background(), fsys, Options{})
-	h := sha256.New()
-	_, _ = Write(context.Background(), h, fsys, "demo", entries, Options{})
-	fmt.Printf("%x\n", h.Sum(nil))
-	// Output: 4ff2a67350ec1c33cac29f7de2274b093850f3ad139e5fcad8b6479532dd7ee9
-}
-
-func TestScan_findings(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name  string
-		setup func(t *testing.T, dir string)
-		rule  string
-		file  string
-		msg   string
-	}{
-		{"absolute link", func(t *testing.T, d string) { must(t, os.Symlink("/etc/passwd", filepath.Join(d, "x"))) }, "A3", "x", "absolute path"},
-		{"absolute link inside", func(t *testing.T, d string) {
-			must(t, os.Symlink(filepath.Join(d, "pack.json"), filepath.Join(d, "x")))
-		}, "A3", "x", "absolute path"},
-		{"dotdot escape", func(t *testing.T, d string) { must(t, os.Symlink("../../secret", filepath.Join(d, "x"))) }, "A3", "x", "leaves the pack"},
-		{"chain escape", func(t *testing.T, d string) {
-			must(t, os.Mkdir(filepath.Join(d, "sub"), 0o755))
-			must(t, os.Symlink("../up", filepath.Join(d, "sub", "a")))
-			must(t, os.Symlink("..", filepath.Join(d, "up")))
-		}, "A3", "sub/a", "leaves the pack"},
-		{"through dir link", func(t *testing.T, d string) {
-			must(t, os.Symlink("..", filepath.Join(d, "parent")))
-			must(t, os.Symlink("parent/other/file", filepath.Join(d, "x")))
-		}, "A3", "parent", "leaves the pack"},
-		{"loop", func(t *testing.T, d string) {
-			must(t, os.Symlink("b", filepath.Join(d, "a")))
-			must(t, os.Symlink("a", filepath.Join(d, "b")))
-		}, "A3", "a", "chain"},
-		{"fifo", func(t *testing.T, d string) { must(t, syscall.Mkfifo(filepath.Join(d, "pipe"), 0o644)) }, "A4", "pipe", "special file"},
-		{"control char", func(t *testing.T, d string) { must(t, os.WriteFile(filepath.Join(d, "a\x01b"), nil, 0o644)) }, "A6", `a\x01b`, "control character"},
-		{"not utf8", func(t *testing.T, d string) { must(t, os.WriteFile(filepath.Join(d, "a\xffb"), nil, 0o644)) }, "A6", `a\xffb`, "UTF-8"},
-		{"oversize", func(t *testing.T, d string) {
-			must(t, os.WriteFile(filepath.Join(d, "big"), make([]byte, 2048), 0o644))
-		}, "A5", "big", "cap"},
+	entries, findings, err := Scan(t.Context(), fsys, Options{})
+	if err != nil || len(findings) > 0 {
+		t.Fatalf("Scan() = %v, %v", findings, err)
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			dir := t.TempDir()
-			must(t, os.WriteFile(filepath.Join(dir, "pack.json"), []byte("{}"), 0o644))
-			tc.setup(t, dir)
-			_, findings, err := Scan(context.Background(), os.DirFS(dir), Options{MaxFileSize: 1024})
-			if err != nil {
-				t.Fatalf("Scan() error = %v", err)
-			}
-			for _, f := range findings {
-				if f.Rule == tc.rule && f.File == tc.file && strings.Contains(f.Message, tc.msg) && f.Fix != "" {
-					return
-				}
-			}
-			t.Errorf("Scan() findings = %+v, want %s on %s mentioning %q", findings, tc.rule, tc.file, tc.msg)
-		})
+	var buf bytes.Buffer
+	ours, err := Write(t.Context(), &buf, fsys, "p", entries, Options{ModTime: time.Unix(1700000000, 999)})
+	must(t, err)
+	gz, err := gzip.NewReader(bytes.NewReader(buf.Bytes()))
+	must(t, err)
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		must(t, err)
+		needPAX := strings.Contains(h.Name, "größe") || strings.Contains(h.Name, "-long")
+		if gotPAX := len(h.PAXRecords) > 0; gotPAX != needPAX {
+			t.Errorf("%s: PAX records %v, want PAX %v", h.Name, h.PAXRecords, needPAX)
+		}
+		if h.ModTime.Unix() != 1700000000 || h.ModTime.Nanosecond() != 0 || !h.AccessTime.IsZero() || !h.ChangeTime.IsZero() {
+			t.Errorf("%s: times %v/%v/%v, want mtime 1700000000 only", h.Name, h.ModTime, h.AccessTime, h.ChangeTime)
+		}
 	}
-}
-
-func TestScan_linksInside(t *testing.T) {
-	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "p")
-	must(t, os.MkdirAll(filepath.Join(dir, "charts", "real"), 0o755))
-	must(t, os.WriteFile(filepath.Join(dir, "charts", "real", "c.yaml"), []byte("x"), 0o644))
-	must(t, os.Symlink("charts/real/c.yaml", filepath.Join(dir, "file-link")))
-	must(t, os.Symlink("real", filepath.Join(dir, "charts", "dir-link")))
-	must(t, os.Symlink("missing", filepath.Join(dir, "dangling")))
-	must(t, os.MkdirAll(filepath.Join(dir, ".git", "objects"), 0o755))
-	entries, findings, err := Scan(context.Background(), os.DirFS(dir), Options{})
-	if err != nil || len(findings) != 0 {
-		t.Fatalf("Scan() = %v, %v; want no findings", findings, err)
-	}
-	var got []string
-	for _, e := range entries {
-		got = append(got, fmt.Sprintf("%s %s %s", e.Type, e.Path, e.Link))
-	}
-	want := []string{"dir charts ", "symlink charts/dir-link real", "dir charts/real ", "file charts/real/c.yaml ", "symlink dangling missing", "symlink file-link charts/real/c.yaml"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Scan() entries mismatch (-want +got):\n%s", diff)
-	}
-}
-
-func TestReadContents_roundTripAndSystemTar(t *testing.T) {
-	t.Parallel()
-	dir := copyPack(t, 0o022, 0, time.Now())
-	b, ours := build(t, dir)
-	got, err := ReadContents(bytes.NewReader(b), Options{})
-	if err != nil {
-		t.Fatalf("ReadContents() = %v", err)
-	}
-	if diff := cmp.Diff(ours, got); diff != "" {
+	theirs, err := ReadContents(bytes.NewReader(buf.Bytes()), Options{})
+	must(t, err)
+	if diff := cmp.Diff(ours, theirs); diff != "" {
 		t.Errorf("round trip mismatch (-write +read):\n%s", diff)
 	}
-	// An archive made by hand with tar compares equal.
-	out := filepath.Join(t.TempDir(), "demo-1.0.0.tar.gz")
-	if o, err := exec.Command("tar", "-czf", out, "-C", filepath.Dir(dir), "demo").CombinedOutput(); err != nil {
-		t.Fatalf("tar: %v\n%s", err, o)
-	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	theirs, err := ReadContents(f, Options{})
-	if err != nil {
-		t.Fatalf("ReadContents(system tar) = %v", err)
-	}
-	if d := Diff(ours, theirs); len(d) != 0 {
-		t.Errorf("Diff(ours, system tar) = %v, want none", d)
-	}
-	// Differences are listed.
-	theirs["values.yaml"] = FileInfo{Type: File, SHA256: "00"}
-	theirs["extra.txt"] = FileInfo{Type: File}
-	delete(theirs, "pack.json")
-	mod := theirs["bin/run.sh"]
-	mod.Exec = false
-	theirs["bin/run.sh"] = mod
-	want := []string{"bin/run.sh (executable bit differs)", "extra.txt (only in theirs)", "pack.json (only in ours)", "values.yaml (content differs)"}
-	if diff := cmp.Diff(want, Diff(ours, theirs)); diff != "" {
-		t.Errorf("Diff() mismatch (-want +got):\n%s", diff)
-	}
 }
 
-func TestReadContents_hostile(t *testing.T) {
+func TestWrite_errors(t *testing.T) {
 	t.Parallel()
-	mk := func(names ...string) []byte {
-		var buf bytes.Buffer
-		gz := gzip.NewWriter(&buf)
-		tw := tar.NewWriter(gz)
-		for _, n := range names {
-			_ = tw.WriteHeader(&tar.Header{Name: n, Typeflag: tar.TypeReg, Mode: 0o644})
-		}
-		tw.Close()
-		gz.Close()
-		return buf.Bytes()
-	}
-	valid := mk("p/a", "p/b")
+	fsys := fstest.MapFS{"a": {Data: []byte("abc")}}
 	tests := []struct {
-		name string
-		data []byte
-		opts Options
+		name    string
+		top     string
+		entries []Entry
 	}{
-		{"dotdot", mk("p/../../etc/passwd"), Options{}},
-		{"absolute", mk("/etc/passwd"), Options{}},
-		{"two tops", mk("a/x", "b/y"), Options{}},
-		{"too many", mk("p/1", "p/2", "p/3"), Options{MaxEntries: 2}},
-		{"truncated", valid[:len(valid)/2], Options{}},
-		{"not gzip", []byte("hello"), Options{}},
+		{"empty top", "", []Entry{{Path: "a", Type: File, Size: 3}}},
+		{"top with slash", "x/y", []Entry{{Path: "a", Type: File, Size: 3}}},
+		{"top dotdot", "..", []Entry{{Path: "a", Type: File, Size: 3}}},
+		{"path escapes", "p", []Entry{{Path: "../a", Type: File, Size: 3}}},
+		{"path repeated", "p", []Entry{{Path: "a", Type: File, Size: 3}, {Path: "a", Type: File, Size: 3}}},
+		{"file grew", "p", []Entry{{Path: "a", Type: File, Size: 2}}},
+		{"file shrank", "p", []Entry{{Path: "a", Type: File, Size: 4}}},
+		{"file gone", "p", []Entry{{Path: "b", Type: File, Size: 1}}},
+		{"unknown type", "p", []Entry{{Path: "a", Type: "fifo"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := ReadContents(bytes.NewReader(tc.data), tc.opts); err == nil {
-				t.Errorf("ReadContents(%s) = nil error, want one", tc.name)
+			if _, err := Write(t.Context(), io.Discard, fsys, tc.top, tc.entries, Options{}); err == nil {
+				t.Errorf("Write(%q, %+v) = nil error, want one", tc.top, tc.entries)
 			}
 		})
 	}
-}
-
-func FuzzReadContents(f *testing.F) {
-	var buf bytes.Buffer
-	fsys := fstest.MapFS{"a": {Data: []byte("x")}, "d/b": {Data: []byte("y"), Mode: 0o755}}
-	entries, _, _ := Scan(context.Background(), fsys, Options{})
-	_, _ = Write(context.Background(), &buf, fsys, "p", entries, Options{})
-	f.Add(buf.Bytes())
-	f.Add([]byte{0x1f, 0x8b})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := ReadContents(bytes.NewReader(b), Options{MaxEntries: 1000, MaxFileSize: 1 << 20, MaxTotalSize: 1 << 22})
-		if err == nil {
-			for p := range c {
-				if strings.HasPrefix(p, "/") || p == ".." || strings.HasPrefix(p, "../") {
-					t.Fatalf("unsafe path %q accepted", p)
-				}
-			}
+	t.Run("canceled", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		_, err := Write(ctx, io.Discard, fsys, "p", []Entry{{Path: "a", Type: File, Size: 3}}, Options{})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Write(canceled) = %v, want context.Canceled", err)
 		}
 	})
 }
 
-func FuzzWriteRoundTrip(f *testing.F) {
-	f.Add("a.txt", []byte("hello"), true)
-	f.Fuzz(func(t *testing.T, name string, data []byte, exec bool) {
-		if !fs.ValidPath(name) || name == "." || badName(name) != "" || strings.Contains(name, ".git") {
-			return
-		}
-		mode := fs.FileMode(0o644)
-		if exec {
-			mode = 0o755
-		}
-		fsys := fstest.MapFS{name: {Data: data, Mode: mode}}
-		entries, findings, err := Scan(context.Background(), fsys, Options{})
-		if err != nil || len(findings) > 0 {
-			return
-		}
-		var buf bytes.Buffer
-		ours, err := Write(context.Background(), &buf, fsys, "top", entries, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		theirs, err := ReadContents(&buf, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := Diff(ours, theirs); len(d) > 0 {
-			t.Fatalf("round trip differs: %v", d)
-		}
-	})
+func TestFileName(t *testing.T) {
+	t.Parallel()
+	if got, want := FileName("prometheus", "1.2.3-rc.1"), "prometheus-1.2.3-rc.1.tar.gz"; got != want {
+		t.Errorf("FileName() = %q, want %q", got, want)
+	}
 }
 
+// BenchmarkWrite archives 20 MiB: 10 MiB of random bytes in 1 MiB files
+// (chart tarballs, images) and 10 MiB of text in 10 KiB files (manifests).
 func BenchmarkWrite(b *testing.B) {
 	fsys := fstest.MapFS{}
+	rng := rand.NewChaCha8([32]byte{1})
 	var total int64
-	for i := range 20 {
-		data := bytes.Repeat([]byte(fmt.Sprintf("line %d of some yaml: value\n", i)), 1<<15)
-		fsys[fmt.Sprintf("f%02d.yaml", i)] = &fstest.MapFile{Data: data}
+	for i := range 10 {
+		data := make([]byte, 1<<20)
+		_, _ = rng.Read(data)
+		fsys[fmt.Sprintf("charts/c%02d.tgz", i)] = &fstest.MapFile{Data: data}
 		total += int64(len(data))
 	}
-	entries, _, _ := Scan(context.Background(), fsys, Options{})
+	for i := range 1024 {
+		line := fmt.Appendf(nil, "key%d: value %d # manifest line\n", i%97, i)
+		data := bytes.Repeat(line, 10<<10/len(line)+1)[:10<<10]
+		fsys[fmt.Sprintf("manifests/%02d/m%04d.yaml", i%16, i)] = &fstest.MapFile{Data: data}
+		total += int64(len(data))
+	}
+	entries, findings, err := Scan(b.Context(), fsys, Options{})
+	if err != nil || len(findings) > 0 {
+		b.Fatalf("Scan() = %v, %v", findings, err)
+	}
 	b.SetBytes(total)
 	for b.Loop() {
-		if _, err := Write(context.Background(), io.Discard, fsys, "p", entries, Options{}); err != nil {
+		if _, err := Write(b.Context(), io.Discard, fsys, "p", entries, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

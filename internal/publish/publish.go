@@ -28,9 +28,9 @@ type Layer struct {
 
 // Options for Pack.
 type Options struct {
-	Title       string // layer title: NAME-VERSION.tar.gz
-	Created     string // org.opencontainers.image.created, RFC 3339 UTC seconds
-	Overwrite   bool   // replace a tag that holds different files
+	Title     string // layer title: NAME-VERSION.tar.gz
+	Created   string // org.opencontainers.image.created, RFC 3339 UTC seconds
+	Overwrite bool   // replace a tag that holds different files
 	// SameFiles compares a published layer whose digest differs from ours
 	// with our archive; an empty diff means the same files.
 	SameFiles func(ctx context.Context, existing io.Reader) (diff []string, err error)
