@@ -229,6 +229,21 @@ func (r *run) pushBasePath(ctx context.Context, res *Result) error {
 // the manifest it would push).
 func (r *run) publish(ctx context.Context, it *item) {
 	name, version := it.res.Name, it.res.Version
+	dst, tag, err := r.destination(ctx, it)
+	if err != nil {
+		it.res.Status, it.res.Message = StatusFailed, err.Error()
+		return
+	}
+	// Ask the registry what the tag holds while the archive is built: the
+	// round trip overlaps the compression.
+	var lookup chan lookupResult
+	if dst != nil {
+		lookup = make(chan lookupResult, 1)
+		go func() {
+			p, err := publish.Lookup(ctx, dst, tag)
+			lookup <- lookupResult{p, err}
+		}()
+	}
 	start := time.Now()
 	layer, contents, err := r.build(ctx, it)
 	it.res.Timings.ArchiveMS = time.Since(start).Milliseconds()
@@ -257,51 +272,30 @@ func (r *run) publish(ctx context.Context, it *item) {
 			return archive.Diff(contents, theirs), nil
 		},
 	}
-	var (
-		dst oras.Target
-		tag string
-	)
-	switch {
-	case r.cfg.DryRun:
+	if dst == nil { // dry run
 		_, desc, err := publish.Manifest(ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: layer.Digest, Size: layer.Size,
 			Annotations: map[string]string{ocispec.AnnotationTitle: opts.Title}}, opts.Created)
 		if err != nil {
 			it.res.Status, it.res.Message = StatusFailed, err.Error()
 			return
 		}
-		if repoPath, err := registry.PackPath(r.cfg.BasePath, name); err == nil && r.cfg.Registry != "" {
-			it.res.Reference = r.cfg.Registry + "/" + repoPath + ":" + version
-		}
 		it.res.Status, it.res.Digest, it.res.Message = StatusDryRun, desc.Digest.String(), "built and validated, not pushed (dry run)"
 		return
-	case r.layout != nil:
-		dst, tag = r.layout, name+"-"+version
-		it.res.Reference = displayPath(r.cfg, r.cfg.OCILayout) + ":" + tag
-	default:
-		repoPath, err := registry.PackPath(r.cfg.BasePath, name)
-		if err != nil {
-			it.res.Status, it.res.Message = StatusFailed, err.Error()
-			return
-		}
-		repo, err := registry.Repository(r.client, r.cfg.Registry, repoPath, r.cfg.PlainHTTP)
-		if err != nil {
-			it.res.Status, it.res.Message = StatusFailed, err.Error()
-			return
-		}
-		dst, tag = repo, version
-		it.res.Reference = r.cfg.Registry + "/" + repoPath + ":" + version
-		if r.ecr != nil {
-			if err := r.ensureRepository(ctx, repoPath); err != nil {
-				it.res.Status, it.res.Message = StatusFailed, err.Error()
-				return
-			}
-		}
 	}
 
 	var out publish.Outcome
+	first := true
 	attempts, err := r.retry.Do(ctx, func(ctx context.Context) error {
+		o := opts
+		if first { // later attempts look again
+			l := <-lookup
+			if l.err == nil {
+				o.Published, o.LookedUp = l.published, true
+			}
+			first = false
+		}
 		var err error
-		out, err = publish.Pack(ctx, dst, tag, layer, opts)
+		out, err = publish.Pack(ctx, dst, tag, layer, o)
 		return err
 	})
 	if err != nil {
@@ -320,6 +314,44 @@ func (r *run) publish(ctx context.Context, it *item) {
 		return
 	}
 	it.res.Status, it.res.Digest, it.res.Message = Status(out.Status), out.Digest.String(), out.Message
+}
+
+type lookupResult struct {
+	published *publish.Published
+	err       error
+}
+
+// destination returns where a pack goes and under which tag, and sets its
+// reference; a dry run has no destination. On ECR the repository is created
+// first when it is missing.
+func (r *run) destination(ctx context.Context, it *item) (oras.Target, string, error) {
+	name, version := it.res.Name, it.res.Version
+	switch {
+	case r.cfg.DryRun:
+		if repoPath, err := registry.PackPath(r.cfg.BasePath, name); err == nil && r.cfg.Registry != "" {
+			it.res.Reference = r.cfg.Registry + "/" + repoPath + ":" + version
+		}
+		return nil, "", nil
+	case r.layout != nil:
+		tag := name + "-" + version
+		it.res.Reference = displayPath(r.cfg, r.cfg.OCILayout) + ":" + tag
+		return r.layout, tag, nil
+	}
+	repoPath, err := registry.PackPath(r.cfg.BasePath, name)
+	if err != nil {
+		return nil, "", err
+	}
+	repo, err := registry.Repository(r.client, r.cfg.Registry, repoPath, r.cfg.PlainHTTP)
+	if err != nil {
+		return nil, "", err
+	}
+	it.res.Reference = r.cfg.Registry + "/" + repoPath + ":" + version
+	if r.ecr != nil {
+		if err := r.ensureRepository(ctx, repoPath); err != nil {
+			return nil, "", err
+		}
+	}
+	return repo, version, nil
 }
 
 // memoryLimit is the archive size kept in memory; larger archives spill to

@@ -31,6 +31,10 @@ type Options struct {
 	Title     string // layer title: NAME-VERSION.tar.gz
 	Created   string // org.opencontainers.image.created, RFC 3339 UTC seconds
 	Overwrite bool   // replace a tag that holds different files
+	// Published and LookedUp carry a Lookup made earlier (overlapping other
+	// work); without LookedUp, Pack looks the tag up itself.
+	Published *Published
+	LookedUp  bool
 	// SameFiles compares a published layer whose digest differs from ours
 	// with our archive; an empty diff means the same files.
 	SameFiles func(ctx context.Context, existing io.Reader) (diff []string, err error)
@@ -136,20 +140,27 @@ func Pack(ctx context.Context, dst oras.Target, tag string, layer Layer, opts Op
 	// simply uploaded when needed, which costs no more round trips than
 	// asking first.
 	var (
-		existing  *published
+		existing  *Published
 		tagErr    error
 		haveLayer bool
 		g         errgroup.Group
 	)
-	g.Go(func() error { existing, tagErr = fetchManifest(ctx, dst, tag); return nil })
+	g.Go(func() error {
+		if opts.LookedUp {
+			existing = opts.Published
+		} else {
+			existing, tagErr = Lookup(ctx, dst, tag)
+		}
+		return nil
+	})
 	if layer.Size > headThreshold {
 		g.Go(func() error { haveLayer, _ = dst.Exists(ctx, layerDesc); return nil })
 	}
 	_ = g.Wait()
 
 	switch {
-	case errors.Is(tagErr, errdef.ErrNotFound):
-		existing = nil // absent: push below
+	case tagErr == nil && existing == nil:
+		// absent: push below
 	case tagErr != nil:
 		return Outcome{}, fmt.Errorf("checking tag %s: %w", tag, tagErr)
 	default:
@@ -224,14 +235,16 @@ func pushManifest(ctx context.Context, dst oras.Target, root ocispec.Descriptor,
 	return dst.Tag(ctx, root, tag)
 }
 
-type published struct {
+// Published is what a tag holds: its manifest.
+type Published struct {
 	desc     ocispec.Descriptor
 	manifest ocispec.Manifest
 }
 
-// fetchManifest reads the manifest a tag points at, in one request where the
-// target can (a registry's GET by tag).
-func fetchManifest(ctx context.Context, dst oras.Target, tag string) (*published, error) {
+// Lookup reads the manifest a tag points at, in one request where the
+// target can (a registry's GET by tag); nil without error when the tag is
+// absent.
+func Lookup(ctx context.Context, dst oras.Target, tag string) (*Published, error) {
 	var (
 		desc ocispec.Descriptor
 		rc   io.ReadCloser
@@ -245,6 +258,9 @@ func fetchManifest(ctx context.Context, dst oras.Target, tag string) (*published
 			rc, err = dst.Fetch(ctx, desc)
 		}
 	}
+	if errors.Is(err, errdef.ErrNotFound) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +269,7 @@ func fetchManifest(ctx context.Context, dst oras.Target, tag string) (*published
 	if err != nil {
 		return nil, fmt.Errorf("reading manifest: %w", err)
 	}
-	p := &published{desc: desc}
+	p := &Published{desc: desc}
 	if err := json.Unmarshal(b, &p.manifest); err != nil {
 		return nil, fmt.Errorf("decoding manifest %s: %w", desc.Digest, err)
 	}
@@ -262,7 +278,7 @@ func fetchManifest(ctx context.Context, dst oras.Target, tag string) (*published
 
 // sameContent decides whether the published manifest carries our pack: the
 // same single layer digest, or a layer whose unpacked files equal ours.
-func sameContent(ctx context.Context, dst oras.Target, p *published, ours ocispec.Descriptor, opts Options) (bool, []string, error) {
+func sameContent(ctx context.Context, dst oras.Target, p *Published, ours ocispec.Descriptor, opts Options) (bool, []string, error) {
 	if len(p.manifest.Layers) != 1 {
 		return false, []string{fmt.Sprintf("the published manifest has %d layers, not 1", len(p.manifest.Layers))}, nil
 	}
