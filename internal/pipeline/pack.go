@@ -216,7 +216,7 @@ func (r *run) pushBasePath(ctx context.Context, res *Result) error {
 		return err
 	})
 	if err != nil {
-		return withHint(fmt.Errorf("pushing the base-path artifact to %s/%s: %w", r.cfg.Registry, repoPath, err))
+		return r.withHint(fmt.Errorf("pushing the base-path artifact to %s/%s: %w", r.cfg.Registry, repoPath, err))
 	}
 	res.BasePath = &Pushed{Reference: r.cfg.Registry + "/" + repoPath, Digest: desc.Digest.String(), Pushed: pushed}
 	if pushed {
@@ -306,7 +306,7 @@ func (r *run) publish(ctx context.Context, it *item) {
 		if attempts > 1 {
 			err = fmt.Errorf("%w (after %d attempts)", err, attempts)
 		}
-		it.res.Status, it.res.Message = StatusFailed, withHint(err).Error()
+		it.res.Status, it.res.Message = StatusFailed, r.withHint(err).Error()
 		var conflict *publish.ConflictError
 		if errors.As(err, &conflict) {
 			it.res.Digest = conflict.Existing.String()
@@ -436,8 +436,10 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// withHint appends advice for common registry failures.
-func withHint(err error) error {
+// withHint appends advice for common registry failures, after removing
+// anything secret-looking from the error.
+func (r *run) withHint(err error) error {
+	err = registry.Redact(err, r.cfg.Password)
 	if h := registry.Hint(err); h != "" && !strings.Contains(err.Error(), h) {
 		return fmt.Errorf("%w; %s", err, h)
 	}

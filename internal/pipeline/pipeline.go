@@ -197,6 +197,7 @@ func (r *run) openDestination(ctx context.Context) error {
 		var err error
 		cred, _, err = registry.Credentials(ctx, registry.AuthOptions{
 			Mode: cfg.Auth, Host: cfg.Registry, Username: cfg.Username, Password: cfg.Password, DockerConfig: cfg.DockerConfig,
+			Getenv: r.opts.Getenv,
 		})
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrConfig, err)

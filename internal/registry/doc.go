@@ -1,5 +1,9 @@
-// Package registry connects to OCI registries with oras-go: one
-// authenticating client per run (TLS settings, retries, token cache,
-// credentials from basic auth or a docker config), the repository paths
-// Palette expects, and hints for the errors users meet most.
+// Package registry connects pack-publish to OCI registries with oras-go.
+//
+// It builds one authenticating client per run ([NewClient]: TLS settings,
+// oras-go's retrying transport, a token cache, no https-to-http downgrade),
+// opens repositories with it ([Repository]), builds the repository paths
+// Palette expects ([PackPath], [BasePath]), resolves the credentials of the
+// auth input ([Credentials]), and turns registry errors into advice
+// ([Hint]) with secrets removed ([Redact]).
 package registry

@@ -1,8 +1,3 @@
-// Package registrytest runs go-containerregistry's in-process registry over
-// TLS for tests, behind the authentication a real registry uses: HTTP basic
-// auth (a CNCF distribution registry with htpasswd) or Harbor's bearer-token
-// flow (401 with a Bearer challenge, a token endpoint that checks a robot
-// account). It records every request so tests can count them.
 package registrytest
 
 import (
@@ -39,11 +34,14 @@ type Options struct {
 	Password string // default "s3cret"
 }
 
-// Request is one request the registry received.
+// Request is one request the registry received (the token endpoint's
+// included).
 type Request struct {
-	Method string
-	Path   string
-	Status int
+	Method    string
+	Path      string
+	Status    int
+	Upload    bool   // part of a blob upload: POST, PATCH or PUT under /blobs/uploads/
+	UserAgent string // as sent by the client
 }
 
 // Server is a running test registry.
@@ -109,11 +107,12 @@ func (s *Server) Reset() {
 	s.requests = nil
 }
 
-// BlobUploads counts blob upload requests (POST and PUT under /blobs/uploads/).
+// BlobUploads counts the requests that were part of blob uploads (a
+// monolithic upload is two: POST, then PUT).
 func (s *Server) BlobUploads() int {
 	n := 0
 	for _, r := range s.Requests() {
-		if strings.Contains(r.Path, "/blobs/uploads/") {
+		if r.Upload {
 			n++
 		}
 	}
@@ -132,7 +131,9 @@ func (s *Server) record(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
 		s.mu.Lock()
-		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Status: sw.status})
+		upload := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodDelete &&
+			strings.Contains(r.URL.Path, "/blobs/uploads/")
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Status: sw.status, Upload: upload, UserAgent: r.UserAgent()})
 		s.mu.Unlock()
 	})
 }
@@ -163,7 +164,11 @@ func (s *Server) harbor(next http.Handler) http.Handler {
 			scope := ""
 			if parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/v2/"), "/"); len(parts) > 2 {
 				name := strings.Join(parts[:len(parts)-2], "/")
-				scope = `,scope="repository:` + name + `:pull,push"`
+				action := "pull,push"
+				if r.Method == http.MethodGet || r.Method == http.MethodHead {
+					action = "pull"
+				}
+				scope = `,scope="repository:` + name + `:` + action + `"`
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="https://`+r.Host+`/service/token",service="harbor-registry"`+scope)
 			unauthorized(w)

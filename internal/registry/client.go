@@ -1,0 +1,122 @@
+package registry
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/auth"
+	"oras.land/oras-go/v2/registry/remote/retry"
+)
+
+// Options configure the client shared by every repository of a run. The
+// zero value talks HTTPS with the system roots, anonymously.
+type Options struct {
+	PlainHTTP  bool   // the registry speaks plain HTTP; allows https->http redirects
+	Insecure   bool   // skip TLS verification
+	CAFile     string // PEM bundle added to the system roots
+	Credential auth.CredentialFunc
+	UserAgent  string // default "pack-publish"
+}
+
+// maxCAFileBytes bounds the ca-file read; real bundles are a few hundred KiB.
+const maxCAFileBytes = 16 << 20
+
+// NewClient builds the authenticating client: a clone of
+// http.DefaultTransport with the TLS settings, wrapped in oras-go's retrying
+// transport, with a token cache and the credential. Redirects from https to
+// http are refused unless opts.PlainHTTP.
+func NewClient(opts Options) (*auth.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 32 // packs are pushed concurrently to one host
+	if opts.Insecure || opts.CAFile != "" {
+		cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.Insecure} //nolint:gosec // the insecure input asks for it
+		if opts.CAFile != "" {
+			pool, err := caPool(opts.CAFile)
+			if err != nil {
+				return nil, err
+			}
+			cfg.RootCAs = pool
+		}
+		tr.TLSClientConfig = cfg
+	}
+	c := &auth.Client{
+		Client: &http.Client{
+			Transport:     retry.NewTransport(tr),
+			CheckRedirect: checkRedirect(opts.PlainHTTP),
+		},
+		Cache:      auth.NewCache(),
+		Credential: opts.Credential,
+	}
+	ua := opts.UserAgent
+	if ua == "" {
+		ua = "pack-publish"
+	}
+	c.SetUserAgent(ua)
+	return c, nil
+}
+
+// checkRedirect keeps http.Client's limit of 10 redirects and refuses a
+// redirect from https to http, which would send requests (and, for the same
+// host, credentials) in the clear.
+func checkRedirect(plainHTTP bool) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		if !plainHTTP && via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+			return fmt.Errorf("refusing a redirect from https to %s://%s; set plain-http only if the registry really serves plain HTTP", req.URL.Scheme, req.URL.Host)
+		}
+		return nil
+	}
+}
+
+func caPool(file string) (*x509.CertPool, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("input ca-file: opening %s: %w; give the path of a PEM bundle", file, err)
+	}
+	defer f.Close()
+	pem, err := io.ReadAll(io.LimitReader(f, maxCAFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("input ca-file: reading %s: %w", file, err)
+	}
+	if len(pem) > maxCAFileBytes {
+		return nil, fmt.Errorf("input ca-file: %s is larger than %d MiB; give a PEM bundle", file, maxCAFileBytes>>20)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("input ca-file: %s holds no PEM certificate; give a file with -----BEGIN CERTIFICATE----- blocks", file)
+	}
+	return pool, nil
+}
+
+// Repository returns the repository path (no tag) on host, using client.
+// plainHTTP must match the client's Options.PlainHTTP.
+func Repository(client *auth.Client, host, path string, plainHTTP bool) (*remote.Repository, error) {
+	switch {
+	case strings.Contains(host, "@"): // never echo what may be user:password
+		return nil, errors.New("input registry: holds user information; give host[:port] only, and credentials as username and password")
+	case host == "" || strings.ContainsAny(host, "/ "):
+		return nil, fmt.Errorf("input registry: %q is not a host[:port]; give it without scheme or path", host)
+	}
+	repo, err := remote.NewRepository(host + "/" + path)
+	if err != nil {
+		return nil, fmt.Errorf("opening repository %s/%s: %w", host, path, err)
+	}
+	if repo.Reference.Reference != "" {
+		return nil, fmt.Errorf("opening repository %s/%s: a repository path takes no tag or digest", host, path)
+	}
+	repo.Client = client
+	repo.PlainHTTP = plainHTTP
+	return repo, nil
+}

@@ -1,0 +1,31 @@
+// Package registrytest runs go-containerregistry's in-process registry
+// (pkg/registry) over TLS for tests, behind the authentication real
+// registries use, and records every request so tests can count them.
+//
+// Three kinds of authentication ([Options].Auth):
+//   - [None]: anonymous.
+//   - [Basic]: HTTP basic auth, as a CNCF distribution registry with htpasswd
+//     (401 with `WWW-Authenticate: Basic realm="test"` unless the
+//     credentials match).
+//   - [Harbor]: Harbor's bearer-token flow: 401 with
+//     `Bearer realm="https://<host>/service/token",service="harbor-registry"`,
+//     and a token endpoint on the same server that checks basic auth for the
+//     robot account (default user `robot$ci`) and returns {"token": ...}.
+//     oras-go's auth.Client follows it without extra settings, because the
+//     realm host equals the registry host.
+//
+// Usage, with the ca-file a user would give:
+//
+//	srv := registrytest.New(t, registrytest.Options{Auth: registrytest.Harbor})
+//	client, _ := registry.NewClient(registry.Options{CAFile: srv.CAFile,
+//		Credential: auth.StaticCredential(srv.Host, auth.Credential{Username: srv.Username, Password: srv.Password})})
+//	repo, _ := registry.Repository(client, srv.Host, "team-a/spectro-packs/archive/demo", false)
+//	... push ...
+//	srv.Reset()
+//	... re-run ...
+//	if srv.BlobUploads() != 0 { t.Error("re-run uploaded blobs") }
+//
+// The server stops when the test ends. [Server.Requests] returns the log
+// (method, path, status, whether it was part of a blob upload, user agent);
+// [Server.Client] returns an *http.Client that trusts the certificate.
+package registrytest
