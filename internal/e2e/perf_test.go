@@ -3,7 +3,6 @@ package e2e
 import (
 	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,12 +15,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/pack-publish/pack-publish/internal/archive"
 	"github.com/pack-publish/pack-publish/internal/gittest"
@@ -188,7 +190,7 @@ func compressionFloor(b *testing.B, ws string) time.Duration {
 	}
 	start := time.Now()
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, max(2, len(tars)))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0)) // all cores, one stream each
 	for _, t := range tars {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -227,6 +229,9 @@ func BenchmarkPerfP1(b *testing.B) {
 		b.ReportMetric(bare.Seconds(), "ours-loopback-s")
 		b.ReportMetric(floor.Seconds(), "compression-floor-s")
 		b.ReportMetric(bare.Seconds()/floor.Seconds(), "x-of-floor")
+		layout := timed(b, ws, bin, "--oci-layout", filepath.Join(b.TempDir(), "oci"), "--detect", "all", "--packs-dir", "packs")
+		b.ReportMetric(layout.Seconds(), "ours-oci-layout-s")
+		b.ReportMetric(layout.Seconds()/floor.Seconds(), "layout-x-of-floor")
 	}
 	_ = proxy
 }
