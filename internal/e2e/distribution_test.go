@@ -147,9 +147,13 @@ func selfSigned(t *testing.T, certFile, keyFile string) {
 	writeFile(t, keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}))
 }
 
-func writeFile(t *testing.T, name string, b []byte) {
-	t.Helper()
-	if err := os.WriteFile(name, b, 0o600); err != nil {
-		t.Fatal(err)
+// writeFile writes a file, creating its folder.
+func writeFile(tb testing.TB, name string, b []byte) {
+	tb.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(name, b, 0o644); err != nil {
+		tb.Fatal(err)
 	}
 }

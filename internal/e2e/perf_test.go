@@ -74,7 +74,7 @@ func startPlainDistribution(tb testing.TB) string {
 	dir := t.TempDir()
 	port := freePort(t)
 	cfg := fmt.Sprintf("version: 0.1\nlog: {level: error, accesslog: {disabled: true}}\nstorage: {filesystem: {rootdirectory: %s/data}}\nhttp: {addr: 127.0.0.1:%d, secret: s}\n", dir, port)
-	writeFileB(t, filepath.Join(dir, "config.yml"), []byte(cfg))
+	writeFile(t, filepath.Join(dir, "config.yml"), []byte(cfg))
 	cmd := exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -98,15 +98,6 @@ func freePort(tb testing.TB) int {
 	return port
 }
 
-func writeFileB(tb testing.TB, name string, b []byte) {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(name, b, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-}
-
 // genPacks writes n packs into a new git repository: every fourth a chart
 // pack with a 1-5 MB .tgz (incompressible, like real charts), the others
 // small manifest packs; about 60 MB for 50 packs.
@@ -117,13 +108,13 @@ func genPacks(b *testing.B, n int, charts bool) string {
 		dir := fmt.Sprintf("packs/p%03d", i)
 		repo.Write(gittest.Pack(dir, fmt.Sprintf("p%03d", i), "1.0.0"))
 		yaml := strings.Repeat(fmt.Sprintf("  key%d: value for pack %d\n", i, i), 2000)
-		writeFileB(b, filepath.Join(repo.Dir, dir, "manifests/big.yaml"), []byte("data:\n"+yaml))
+		writeFile(b, filepath.Join(repo.Dir, dir, "manifests/big.yaml"), []byte("data:\n"+yaml))
 		if charts && i%4 == 0 {
 			tgz := make([]byte, (1+rng.IntN(5))<<20)
 			for j := range tgz {
 				tgz[j] = byte(rng.Uint32())
 			}
-			writeFileB(b, filepath.Join(repo.Dir, dir, "charts/chart-1.0.0.tgz"), tgz)
+			writeFile(b, filepath.Join(repo.Dir, dir, "charts/chart-1.0.0.tgz"), tgz)
 		}
 	}
 	repo.Commit("packs")
