@@ -69,6 +69,9 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 	for _, n := range res.Notices {
 		fe.notice(n)
 	}
+	for _, d := range res.Deleted {
+		fe.notice(d + " was deleted between the compared commits: nothing is published for it")
+	}
 	for _, p := range res.Packs {
 		for _, f := range p.Findings {
 			fe.problem(f)
