@@ -5,33 +5,34 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"path"
 	"sort"
-	"strings"
 )
 
 // Discover returns the pack folders under roots: the outermost folders that
-// hold an entry named pack.json (Load reports it when it is not a file). A pack.json deeper inside a pack (for
-// example under its charts/) belongs to that pack. Paths are slash-separated,
-// relative to fsys, sorted and unique. Symlinked folders are not followed and
-// .git is skipped.
+// hold an entry named pack.json. Any such entry counts, even a directory or
+// a symlink, so that Load reports what is wrong with it rather than the pack
+// being skipped silently. A pack.json deeper inside a pack (for example
+// under its charts/) belongs to that pack. roots are slash-separated and
+// relative to fsys ("." is its root). The result is slash-separated,
+// relative to fsys, sorted and unique. Symlinked folders are not followed,
+// a root may not be or go through a symlink, and .git is skipped.
 func Discover(ctx context.Context, fsys fs.FS, roots []string) ([]string, error) {
 	seen := map[string]bool{}
 	var packs []string
 	for _, root := range roots {
-		root = path.Clean(strings.TrimPrefix(root, "./"))
-		if !fs.ValidPath(root) {
-			return nil, fmt.Errorf("%q is not a folder inside the workspace; give a relative path", root)
-		}
-		info, err := fs.Stat(fsys, root)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("folder %q does not exist; check packs-dir (it is relative to the workspace)", root)
-		}
+		root, err := checkRoot(fsys, root)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", root, err)
+			return nil, err
 		}
-		if !info.IsDir() {
-			return nil, fmt.Errorf("%q is not a folder; check packs-dir", root)
+		// A root inside a pack (say its charts/) stands for that pack.
+		if p, ok := enclosingPack(fsys, root); ok {
+			if !seen[p] {
+				seen[p] = true
+				packs = append(packs, p)
+			}
+			continue
 		}
 		err = fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -72,6 +73,57 @@ func Discover(ctx context.Context, fsys fs.FS, roots []string) ([]string, error)
 	return out, nil
 }
 
+// checkRoot cleans root and checks that it names a folder inside fsys
+// reached without symlinks.
+func checkRoot(fsys fs.FS, root string) (string, error) {
+	clean := path.Clean(root)
+	if !fs.ValidPath(clean) {
+		return "", fmt.Errorf("packs folder %q is not inside the workspace; give a path relative to the workspace, without ..", root)
+	}
+	for p := range pathPrefixes(clean) {
+		info, err := lstat(fsys, p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return "", fmt.Errorf("packs folder %q does not exist; check packs-dir (it is relative to the workspace)", root)
+		case err != nil:
+			return "", fmt.Errorf("reading packs folder %s: %w", root, err)
+		case info.Mode()&fs.ModeSymlink != 0:
+			return "", fmt.Errorf("packs folder %q goes through the symlink %s, which is not followed; give the real folder", root, p)
+		case !info.IsDir():
+			return "", fmt.Errorf("packs folder %q is not a folder; check packs-dir", root)
+		}
+	}
+	return clean, nil
+}
+
+// enclosingPack returns the outermost strict parent of root that holds a
+// pack.json.
+func enclosingPack(fsys fs.FS, root string) (string, bool) {
+	if root == "." {
+		return "", false
+	}
+	for p := range pathPrefixes(path.Dir(root)) {
+		if _, err := lstat(fsys, path.Join(p, "pack.json")); err == nil {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// pathPrefixes yields ".", then "a", "a/b", "a/b/c" for "a/b/c".
+func pathPrefixes(p string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if !yield(".") || p == "." {
+			return
+		}
+		for i := 0; i <= len(p); i++ {
+			if (i == len(p) || p[i] == '/') && !yield(p[:i]) {
+				return
+			}
+		}
+	}
+}
+
 // insideAny reports whether a parent folder of p is a pack.
 func insideAny(p string, packs map[string]bool) bool {
 	if p == "." {
@@ -81,7 +133,7 @@ func insideAny(p string, packs map[string]bool) bool {
 		if packs[d] {
 			return true
 		}
-		if d == "." || d == "/" {
+		if d == "." {
 			return false
 		}
 	}

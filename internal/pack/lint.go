@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -55,84 +56,122 @@ var (
 	semverRE   = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`)
 )
 
-func (c *checker) warn(rule, file string, line, col int, msg, fix string) {
-	c.findings = append(c.findings, Finding{Rule: rule, Severity: SeverityWarning, File: file, Line: line, Column: col, Message: msg, Fix: fix})
+// lintChecks run after coreChecks when pack.json parsed (checker.pack is
+// set; checker.values may be nil).
+var lintChecks = []check{
+	(*checker).schema,       // F6, F10, C1, C3, C5
+	(*checker).readme,       // F4
+	(*checker).addonType,    // F7, F8
+	(*checker).cloudTypes,   // F9
+	(*checker).deploys,      // F13
+	(*checker).unknownKeys,  // F14
+	(*checker).nameStyle,    // N1 (warning part)
+	(*checker).semver,       // N4
+	(*checker).constraints,  // C2, C4, C6
+	(*checker).valuesLayout, // V1 to V6
+	(*checker).schemaYAML,   // S1 to S3
+	(*checker).presetsYAML,  // R1, R2
+	(*checker).ownArchive,   // A2
 }
 
-// lint runs the rules beyond the core ones on a parsed pack.
-func (c *checker) lint(p *Pack, raw []byte, idx jsonIndex, values *yaml.Node) {
-	c.schema(raw, idx)
-	loc := func(ptr string) (int, int) { return position(raw, idx.at(ptr)) }
-	m := p.Raw
-
-	// F4: README.md (optional in the docs, required by pack-central).
+// readme: README.md is optional in the docs but required by pack-central (F4).
+func (c *checker) readme() {
 	if msg := c.regular("README.md"); msg != "" {
 		c.warn("F4", "README.md", 0, 0, msg+" (pack-central requires one)", "add a README.md describing the pack")
 	}
-	addonType, _ := m["addonType"].(string)
+}
+
+// addonType: addon packs need one (F7); it should be a known one, on addon
+// packs only (F8).
+func (c *checker) addonType() {
+	p := c.pack
+	addonType, _ := p.Raw["addonType"].(string)
 	switch {
 	case p.Layer == "addon" && strings.TrimSpace(addonType) == "":
-		line, col := loc("/layer")
-		c.add("F7", "pack.json", line, col, `an addon pack needs a non-empty "addonType"`, `add "addonType", e.g. "monitoring" or "system app"`)
+		c.addAt("F7", "/layer", `an addon pack needs a non-empty "addonType"`, `add "addonType", e.g. "monitoring" or "system app"`)
 	case addonType != "" && p.Layer != "addon" && p.Layer != "":
-		line, col := loc("/addonType")
-		c.warn("F8", "pack.json", line, col, fmt.Sprintf("addonType is set on a %q pack; it only applies to addon packs", p.Layer), "remove addonType, or set layer to addon")
+		c.warnAt("F8", "/addonType", fmt.Sprintf("addonType is set on a %q pack; it only applies to addon packs", p.Layer), "remove addonType, or set layer to addon")
 	case addonType != "" && !slices.Contains(knownAddonTypes, addonType):
-		line, col := loc("/addonType")
-		c.warn("F8", "pack.json", line, col, fmt.Sprintf("addonType %q is not one Palette knows", addonType), "use one of: "+strings.Join(knownAddonTypes[:13], ", "))
+		c.warnAt("F8", "/addonType", fmt.Sprintf("addonType %q is not one Palette knows", addonType), "use one of: "+strings.Join(knownAddonTypes[:13], ", "))
 	}
-	// F9: cloudTypes.
-	if ct, ok := m["cloudTypes"].([]any); !ok || len(ct) == 0 {
-		line, col := loc("/cloudTypes")
-		c.warn("F9", "pack.json", line, col, `"cloudTypes" is missing or empty (the documentation marks it required)`, `add "cloudTypes": ["all"]`)
-	} else {
-		for i, v := range ct {
-			if s, ok := v.(string); ok && !slices.Contains(knownCloudTypes, s) {
-				line, col := loc(fmt.Sprintf("/cloudTypes/%d", i))
-				c.warn("F9", "pack.json", line, col, fmt.Sprintf("cloud type %q is not one Palette knows", s), "use one of: "+strings.Join(knownCloudTypes, ", "))
-			}
+}
+
+// cloudTypes: present, non-empty and known (F9).
+func (c *checker) cloudTypes() {
+	ct, ok := c.pack.Raw["cloudTypes"].([]any)
+	if !ok || len(ct) == 0 {
+		c.warnAt("F9", "/cloudTypes", `"cloudTypes" is missing or empty (the documentation marks it required)`, `add "cloudTypes": ["all"]`)
+		return
+	}
+	for i, v := range ct {
+		if s, ok := v.(string); ok && !slices.Contains(knownCloudTypes, s) {
+			c.warnAt("F9", fmt.Sprintf("/cloudTypes/%d", i), fmt.Sprintf("cloud type %q is not one Palette knows", s), "use one of: "+strings.Join(knownCloudTypes, ", "))
 		}
 	}
-	// F13: an addon pack deploys something.
-	if p.Layer == "addon" && len(p.Charts) == 0 && len(p.KubeManifests) == 0 && m["charts"] == nil && m["kubeManifests"] == nil {
+}
+
+// deploys: an addon pack deploys a chart or a manifest (F13).
+func (c *checker) deploys() {
+	n := 0
+	for _, key := range []string{"charts", "kubeManifests"} {
+		switch v := c.pack.Raw[key].(type) {
+		case nil:
+		case []any:
+			n += len(v)
+		default:
+			n++ // not an array: F11 or F12 reports it
+		}
+	}
+	if c.pack.Layer == "addon" && n == 0 {
 		c.warn("F13", "pack.json", 0, 0, "the addon pack declares no charts and no kubeManifests", `list its charts ("charts": ["charts/x.tgz"]) or manifests ("kubeManifests": ["manifests/x.yaml"])`)
 	}
-	// F14: unknown top-level keys.
-	for k := range m {
+}
+
+// unknownKeys: top-level keys outside the documented ones (F14).
+func (c *checker) unknownKeys() {
+	keys := slices.Sorted(maps.Keys(c.pack.Raw))
+	for _, k := range keys {
 		if slices.Contains(knownKeys, k) {
 			continue
 		}
-		line, col := loc("/" + escapePointer(k))
+		ptr := "/" + escapePointer(k)
 		fix := "remove it, or check the spelling against Palette's pack.json fields"
 		if strings.EqualFold(k, "kubeManifests") {
 			fix = `write "kubeManifests" (lower-case k)`
 		}
-		c.warn("F14", "pack.json", line, col, fmt.Sprintf("unknown field %q", k), fix)
+		c.warnAt("F14", ptr, fmt.Sprintf("unknown field %q", k), fix)
 	}
-	// N1 (warning part), N4, N7.
-	if p.Name != "" && nameRE.MatchString(p.Name) && !simpleName.MatchString(p.Name) {
-		line, col := loc("/name")
-		c.warn("N1", "pack.json", line, col, fmt.Sprintf("name %q uses '.' or '_'; pack-central names use '-' between words", p.Name), "separate words with '-'")
+}
+
+// nameStyle: pack-central names use '-' only (N1, warning part).
+func (c *checker) nameStyle() {
+	if p := c.pack; p.Name != "" && nameRE.MatchString(p.Name) && !simpleName.MatchString(p.Name) {
+		c.warnAt("N1", "/name", fmt.Sprintf("name %q uses '.' or '_'; pack-central names use '-' between words", p.Name), "separate words with '-'")
 	}
-	if p.Version != "" && versionRE.MatchString(p.Version) && !strings.HasPrefix(strings.ToLower(p.Version), "v") && !semverRE.MatchString(p.Version) {
-		line, col := loc("/version")
-		c.warn("N4", "pack.json", line, col, fmt.Sprintf("version %q is not a semantic version MAJOR.MINOR.PATCH", p.Version), "use a semantic version such as 1.2.0")
+}
+
+// semver: the version should be a semantic version (N4).
+func (c *checker) semver() {
+	if v := c.pack.Version; v != "" && versionRE.MatchString(v) && !strings.HasPrefix(strings.ToLower(v), "v") && !semverRE.MatchString(v) {
+		c.warnAt("N4", "/version", fmt.Sprintf("version %q is not a semantic version MAJOR.MINOR.PATCH", v), "use a semantic version such as 1.2.0")
 	}
-	c.constraints(m, loc, values)
-	c.values(p, values)
-	c.schemaYAML(values)
-	c.presetsYAML()
-	// A2: a build output inside the pack would be archived with it.
-	if p.Name != "" && p.Version != "" {
-		if out := p.Name + "-" + p.Version + ".tar.gz"; c.regular(out) == "" {
-			c.warn("A2", out, 0, 0, "the pack folder holds its own archive, which would be published inside the new one", "delete "+out+" and keep build outputs outside the pack folder")
-		}
+}
+
+// ownArchive: a build output inside the pack would be archived with it (A2).
+func (c *checker) ownArchive() {
+	p := c.pack
+	if p.Name == "" || p.Version == "" {
+		return
+	}
+	if out := p.Name + "-" + p.Version + ".tar.gz"; c.regular(out) == "" {
+		c.warn("A2", out, 0, 0, "the pack folder holds its own archive, which would be published inside the new one", "delete "+out+" and keep build outputs outside the pack folder")
 	}
 }
 
 // schema validates pack.json against the JSON Schema written from the
 // documented field table. Fields the core rules already report are skipped.
-func (c *checker) schema(raw []byte, idx jsonIndex) {
+func (c *checker) schema() {
+	raw := c.raw
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		return // F1 reported it
@@ -169,12 +208,11 @@ func (c *checker) schema(raw []byte, idx jsonIndex) {
 		case top == "constraints" && len(leaf.InstanceLocation) > 1 && leaf.InstanceLocation[1] == "resources":
 			rule = "C3"
 		}
-		line, col := position(raw, idx.at(ptr))
 		where := ptr
 		if where == "" {
 			where = "pack.json"
 		}
-		c.add(rule, "pack.json", line, col, fmt.Sprintf("%s: %s", where, leaf.ErrorKind.LocalizedString(printer)),
+		c.addAt(rule, ptr, fmt.Sprintf("%s: %s", where, leaf.ErrorKind.LocalizedString(printer)),
 			"see the pack.json field table in Palette's documentation (Add a Custom Pack)")
 	}
 }
@@ -206,34 +244,35 @@ func escapeAll(toks []string) []string {
 
 // constraints checks what the schema cannot: version ranges, units and
 // parameter references (C2, C4, C6).
-func (c *checker) constraints(m map[string]any, loc func(string) (int, int), values *yaml.Node) {
-	cons, _ := m["constraints"].(map[string]any)
+func (c *checker) constraints() {
+	values := c.values
+	cons, _ := c.pack.Raw["constraints"].(map[string]any)
 	deps, _ := cons["dependencies"].([]any)
 	for i, d := range deps {
 		dep, _ := d.(map[string]any)
 		minV, _ := dep["minVersion"].(string)
 		maxV, _ := dep["maxVersion"].(string)
-		line, col := loc(fmt.Sprintf("/constraints/dependencies/%d", i))
+		ptr := fmt.Sprintf("/constraints/dependencies/%d", i)
 		switch {
 		case strings.TrimSpace(minV) == "" && strings.TrimSpace(maxV) == "":
-			c.warn("C2", "pack.json", line, col, fmt.Sprintf("dependency %v has neither minVersion nor maxVersion, so Palette skips its version check", dep["packName"]), "set minVersion and/or maxVersion")
+			c.warnAt("C2", ptr, fmt.Sprintf("dependency %v has neither minVersion nor maxVersion, so Palette skips its version check", dep["packName"]), "set minVersion and/or maxVersion")
 		case minV != "" && maxV != "" && compareLoose(minV, maxV) > 0:
-			c.warn("C2", "pack.json", line, col, fmt.Sprintf("dependency %v: minVersion %s is above maxVersion %s", dep["packName"], minV, maxV), "swap or fix the versions")
+			c.warnAt("C2", ptr, fmt.Sprintf("dependency %v: minVersion %s is above maxVersion %s", dep["packName"], minV, maxV), "swap or fix the versions")
 		}
 	}
 	res, _ := cons["resources"].([]any)
 	for i, r := range res {
 		rm, _ := r.(map[string]any)
 		typ, _ := rm["type"].(string)
-		line, col := loc(fmt.Sprintf("/constraints/resources/%d", i))
+		ptr := fmt.Sprintf("/constraints/resources/%d", i)
 		if n, ok := rm["minLimit"].(float64); ok {
 			switch {
 			case typ == "cpu" && n > 0 && n < 50:
-				c.warn("C4", "pack.json", line, col, fmt.Sprintf("cpu minLimit %v looks like cores; Palette counts millicores", n), fmt.Sprintf("write %v for %v cores", n*1000, n))
+				c.warnAt("C4", ptr, fmt.Sprintf("cpu minLimit %v looks like cores; Palette counts millicores", n), fmt.Sprintf("write %v for %v cores", n*1000, n))
 			case typ == "memory" && n > 0 && n < 16:
-				c.warn("C4", "pack.json", line, col, fmt.Sprintf("memory minLimit %v looks like GiB; Palette counts MiB", n), fmt.Sprintf("write %v for %v GiB", n*1024, n))
+				c.warnAt("C4", ptr, fmt.Sprintf("memory minLimit %v looks like GiB; Palette counts MiB", n), fmt.Sprintf("write %v for %v GiB", n*1024, n))
 			case typ == "diskSize" && n > 100000:
-				c.warn("C4", "pack.json", line, col, fmt.Sprintf("diskSize minLimit %v looks like MB or bytes; Palette counts GB", n), "give the size in GB")
+				c.warnAt("C4", ptr, fmt.Sprintf("diskSize minLimit %v looks like MB or bytes; Palette counts GB", n), "give the size in GB")
 			}
 		}
 		comps, _ := rm["components"].([]any)
@@ -241,18 +280,19 @@ func (c *checker) constraints(m map[string]any, loc func(string) (int, int), val
 			cm, _ := comp.(map[string]any)
 			for _, key := range []string{"resourceRequestParamRef", "replicaCountParamRef"} {
 				ref, _ := cm[key].(string)
-				if ref != "" && lookup(values, ref) == nil {
-					line, col := loc(fmt.Sprintf("/constraints/resources/%d/components/%d/%s", i, j, key))
-					c.warn("C6", "pack.json", line, col, fmt.Sprintf("%s %q is not a path in values.yaml", key, ref), "point it at an existing values.yaml parameter (dotted path)")
+				if ref != "" && values != nil && c.lookup(ref) == nil {
+					ptr := fmt.Sprintf("/constraints/resources/%d/components/%d/%s", i, j, key)
+					c.warnAt("C6", ptr, fmt.Sprintf("%s %q is not a path in values.yaml", key, ref), "point it at an existing values.yaml parameter (dotted path)")
 				}
 			}
 		}
 	}
 }
 
-// values checks values.yaml's layout (V1 to V6).
-func (c *checker) values(p *Pack, doc *yaml.Node) {
+// valuesLayout checks values.yaml's layout (V1 to V6).
+func (c *checker) valuesLayout() {
 	const file = "values.yaml"
+	p, doc := c.pack, c.values
 	if doc == nil {
 		return
 	}
@@ -261,23 +301,23 @@ func (c *checker) values(p *Pack, doc *yaml.Node) {
 		c.add("V1", file, root.Line, root.Column, "the top level of values.yaml must be a mapping", "start with keys such as pack:, charts: and manifests:")
 		return
 	}
-	if ns := lookup(doc, "pack.namespace"); ns != nil && (ns.Kind != yaml.ScalarNode || ns.Tag != "!!str") {
+	if ns := c.lookup("pack.namespace"); ns != nil && (ns.Kind != yaml.ScalarNode || ns.Tag != "!!str") {
 		c.warn("V2", file, ns.Line, ns.Column, "pack.namespace should be a string", "write pack: {namespace: my-namespace}")
 	}
 	for _, mf := range p.KubeManifests {
 		key := strings.TrimSuffix(path.Base(mf), path.Ext(mf))
-		if lookup(doc, "manifests."+key) == nil {
+		if c.lookup("manifests."+key) == nil {
 			c.warn("V3", file, 0, 0, fmt.Sprintf("no manifests.%s section for %s", key, mf), fmt.Sprintf("add manifests: {%s: {...}} to values.yaml (Palette matches it to the manifest's file name)", key))
 		}
 	}
 	for _, ch := range p.Charts {
 		name := c.chartName(ch)
-		if name != "" && lookup(doc, "charts."+name) == nil {
+		if name != "" && c.lookup("charts."+name) == nil {
 			c.warn("V4", file, 0, 0, fmt.Sprintf("no charts.%s section for %s", name, ch), fmt.Sprintf("add charts: {%s: {...}} with the chart's values", name))
 		}
 	}
 	if p.Layer != "os" && p.Layer != "k8s" {
-		imgs := lookup(doc, "pack.content.images")
+		imgs := c.lookup("pack.content.images")
 		if imgs == nil || imgs.Kind != yaml.SequenceNode || len(imgs.Content) == 0 {
 			c.warn("V5", file, 0, 0, "pack.content.images lists no container images (pack-central policy: needed for image scanning and air-gapped mirrors)", "list the images under pack.content.images as - image: registry/repo:tag")
 		}
@@ -353,8 +393,9 @@ var (
 )
 
 // schemaYAML checks schema.yaml (S1 to S3).
-func (c *checker) schemaYAML(values *yaml.Node) {
+func (c *checker) schemaYAML() {
 	const file = "schema.yaml"
+	values := c.values
 	doc, ok := c.yamlFile(file, "S1")
 	if !ok {
 		return
@@ -377,7 +418,7 @@ func (c *checker) schemaYAML(values *yaml.Node) {
 		if msg := checkTemplate(sch.Value); msg != "" {
 			c.warn("S2", file, sch.Line, sch.Column, fmt.Sprintf("%s: %s", key.Value, msg), `use {{ required | readonly | format "${type}" | hints "..." }}`)
 		}
-		if values != nil && lookup(values, strings.ReplaceAll(key.Value, ".$[]", "")) == nil {
+		if values != nil && c.lookup(key.Value) == nil {
 			c.warn("S3", file, key.Line, key.Column, fmt.Sprintf("%s is not a path in values.yaml", key.Value), "use the full dotted path of a values.yaml parameter ($[] for list items)")
 		}
 	}
@@ -482,23 +523,10 @@ func (c *checker) yamlFile(file, rule string) (*yaml.Node, bool) {
 	}
 	doc, err := parseYAML(b)
 	if err != nil {
-		c.add(rule, file, yamlLine(err), 0, file+" does not parse: "+err.Error(), "fix the YAML syntax")
+		c.add(rule, file, yamlLine(err, b), 0, file+" does not parse: "+err.Error(), "fix the YAML syntax")
 		return nil, false
 	}
 	return doc, true
-}
-
-// parseYAML parses the first document with positions, guarding against
-// alias bombs.
-func parseYAML(b []byte) (*yaml.Node, error) {
-	if err := checkYAML(b); err != nil {
-		return nil, err
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, err
-	}
-	return &doc, nil
 }
 
 func body(doc *yaml.Node) *yaml.Node {
@@ -526,23 +554,49 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// lookup follows a dotted path through mappings ("a.b.c"); a numeric segment
-// indexes a list.
-func lookup(doc *yaml.Node, dotted string) *yaml.Node {
-	n := body(doc)
-	for _, seg := range strings.Split(dotted, ".") {
+// lookup follows a dotted path through values.yaml ("a.b.c"): a numeric
+// segment indexes a list and "$[]" stands for any of its items. Mappings
+// are indexed on first use, so that many lookups in a large file stay
+// linear.
+func (c *checker) lookup(dotted string) *yaml.Node {
+	n := body(c.values)
+	for seg := range strings.SplitSeq(dotted, ".") {
+		if n != nil && n.Kind == yaml.AliasNode {
+			n = n.Alias
+		}
 		if n == nil {
 			return nil
 		}
-		if n.Kind == yaml.SequenceNode {
+		switch n.Kind {
+		case yaml.SequenceNode:
+			if seg == "$[]" {
+				if len(n.Content) == 0 {
+					return n // an empty list: nothing below to check
+				}
+				n = n.Content[0]
+				continue
+			}
 			i, err := strconv.Atoi(seg)
 			if err != nil || i < 0 || i >= len(n.Content) {
 				return nil
 			}
 			n = n.Content[i]
-			continue
+		case yaml.MappingNode:
+			keys, ok := c.mappings[n]
+			if !ok {
+				keys = map[string]*yaml.Node{}
+				for i := len(n.Content) - 2; i >= 0; i -= 2 { // backwards: the first of duplicate keys wins
+					keys[n.Content[i].Value] = n.Content[i+1]
+				}
+				c.mappings[n] = keys
+			}
+			n = keys[seg]
+		default:
+			return nil
 		}
-		n = mapValue(n, seg)
+	}
+	if n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
 	}
 	return n
 }

@@ -99,6 +99,7 @@ func TestLint_rules(t *testing.T) {
 		{"F10", SeverityError, withJSON(basePack(), map[string]any{"annotations": map[string]any{"a": 1}}), "/annotations/a"},
 		{"F10", SeverityError, withJSON(basePack(), map[string]any{"eol": 2028}), "/eol"},
 		{"F13", SeverityWarning, withJSON(basePack(), map[string]any{"charts": nil, "kubeManifests": nil}), "no charts and no kubeManifests"},
+		{"F13", SeverityWarning, withJSON(basePack(), map[string]any{"charts": []string{}, "kubeManifests": []string{}}), "no charts and no kubeManifests"},
 		{"F14", SeverityWarning, withJSON(basePack(), map[string]any{"KubeManifests": []string{}}), "unknown field \"KubeManifests\""},
 		{"N1", SeverityWarning, withJSON(basePack(), map[string]any{"name": "demo_pack"}), "uses '.' or '_'"},
 		{"N4", SeverityWarning, withJSON(basePack(), map[string]any{"version": "1.5"}), "not a semantic version"},
@@ -168,5 +169,37 @@ func BenchmarkLoad(b *testing.B) {
 		if _, f := Load(context.Background(), fsys, Options{}); len(f) != 0 {
 			b.Fatal(f)
 		}
+	}
+}
+
+// TestLint_schemaPaths: schema.yaml keys address lists with $[] and indexes.
+func TestLint_schemaPaths(t *testing.T) {
+	t.Parallel()
+	values := "pack:\n  namespace: demo\n  content:\n    images:\n      - image: demo:1\ncharts:\n  demo:\n    cpu: 500m\n    replicas: 1\n    hosts:\n      - name: a\n    empty: []\nmanifests:\n  app: {}\n"
+	tests := []struct {
+		key  string
+		want bool // an S3 finding
+	}{
+		{"charts.demo.hosts.$[].name", false},
+		{"charts.demo.hosts.0.name", false},
+		{"charts.demo.empty.$[]", false},
+		{"charts.demo.hosts.$[].port", true},
+		{"charts.demo.hosts.1.name", true},
+		{"charts.demo.cpu.x", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.key, func(t *testing.T) {
+			t.Parallel()
+			fsys := with(basePack(), "values.yaml", values)
+			fsys = with(fsys, "schema.yaml", tc.key+":\n  schema: '{{ required }}'\n")
+			_, findings := Load(t.Context(), fsys, Options{})
+			got := false
+			for _, f := range findings {
+				got = got || f.Rule == "S3"
+			}
+			if got != tc.want || len(findings) > 1 {
+				t.Errorf("Load() findings = %v; want an S3 finding: %v", findings, tc.want)
+			}
+		})
 	}
 }

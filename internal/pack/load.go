@@ -16,7 +16,7 @@ import (
 )
 
 // DefaultMaxFileSize caps the metadata files Load reads (pack.json,
-// values.yaml).
+// values.yaml, schema.yaml, presets.yaml).
 const DefaultMaxFileSize = 4 << 20
 
 // Pack is the parsed pack.json of one pack folder.
@@ -25,14 +25,69 @@ type Pack struct {
 	DisplayName   string
 	Version       string
 	Layer         string
-	Charts        []string
-	KubeManifests []string
-	Raw           map[string]any // every top-level field, for later rules
+	Charts        []string       // charts[] entries that name files of the pack, cleaned
+	KubeManifests []string       // kubeManifests[] entries that name files of the pack, cleaned
+	Raw           map[string]any // every top-level field, as encoding/json decodes it
 }
 
 // Options for Load. The zero value is usable.
 type Options struct {
-	MaxFileSize int64 // 0: DefaultMaxFileSize
+	MaxFileSize int64 // cap for each metadata file read; 0: DefaultMaxFileSize
+}
+
+// A check inspects one aspect of a pack and records findings under one or
+// more rule IDs of the checklist. Checks run in list order.
+type check func(*checker)
+
+// coreChecks parse the pack's metadata and always run. They fill
+// checker.pack (nil when pack.json is unusable) and checker.values.
+var coreChecks = []check{
+	(*checker).packJSON,   // F1, F5, N1, N2, N3, F11, F12
+	(*checker).valuesYAML, // F2
+	(*checker).logo,       // F3
+}
+
+// Load reads and validates the pack folder rooted at fsys (os.DirFS of the
+// folder in production; symlinks are only seen where fsys implements
+// fs.ReadLinkFS). It returns the pack, nil when pack.json cannot be
+// parsed, and every finding: it never stops at the first problem.
+func Load(ctx context.Context, fsys fs.FS, opts Options) (*Pack, []Finding) {
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = DefaultMaxFileSize
+	}
+	c := &checker{fsys: fsys, opts: opts, kept: map[string]int{}, dropped: map[string]*dropped{},
+		mappings: map[*yaml.Node]map[string]*yaml.Node{}}
+	for _, checks := range [][]check{coreChecks, lintChecks} {
+		for _, run := range checks {
+			if err := ctx.Err(); err != nil {
+				c.add("F1", ".", 0, 0, fmt.Sprintf("validation stopped: %v", err), "run the validation again")
+				return nil, c.finish()
+			}
+			run(c)
+		}
+		if c.pack == nil {
+			break // the lint checks need a parsed pack.json
+		}
+	}
+	return c.pack, c.finish()
+}
+
+// checker carries one pack through the checks.
+type checker struct {
+	fsys     fs.FS
+	opts     Options
+	findings []Finding
+
+	kept        map[string]int      // findings kept per rule and file
+	dropped     map[string]*dropped // those over maxPerRule
+	droppedKeys []string            // in order of first drop
+
+	pack     *Pack                                // parsed pack.json, nil when unusable
+	raw      []byte                               // pack.json
+	idx      jsonIndex                            // offsets of members and elements in pack.json
+	lines    lineIndex                            // offsets of the lines of pack.json
+	values   *yaml.Node                           // parsed values.yaml, nil when unusable
+	mappings map[*yaml.Node]map[string]*yaml.Node // values.yaml mappings indexed by lookup
 }
 
 var (
@@ -40,190 +95,107 @@ var (
 	versionRE = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
 )
 
-// Load reads and validates the pack folder rooted at fsys. It returns the
-// pack (nil when pack.json cannot be parsed) and every finding.
-func Load(ctx context.Context, fsys fs.FS, opts Options) (*Pack, []Finding) {
-	if opts.MaxFileSize <= 0 {
-		opts.MaxFileSize = DefaultMaxFileSize
-	}
-	c := &checker{fsys: fsys, opts: opts}
-	p := c.packJSON()
-	values := c.valuesYAML()
-	if msg := c.regular("logo.png"); msg != "" {
-		c.add("F3", "logo.png", 0, 0, msg, "add the pack's logo as logo.png at the root of the pack folder")
-	}
-	if p != nil {
-		c.lint(p, c.raw, c.idx, values)
-	}
-	return p, c.findings
-}
-
-type checker struct {
-	fsys     fs.FS
-	opts     Options
-	findings []Finding
-	raw      []byte    // pack.json
-	idx      jsonIndex // positions in pack.json
-}
-
-func (c *checker) add(rule, file string, line, col int, msg, fix string) {
-	c.findings = append(c.findings, Finding{Rule: rule, Severity: SeverityError, File: file, Line: line, Column: col, Message: msg, Fix: fix})
-}
-
-// regular explains why name is not a readable regular file inside the pack,
-// or returns "".
-func (c *checker) regular(name string) string {
-	info, err := lstat(c.fsys, name)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return name + " is missing"
-	case err != nil:
-		return fmt.Sprintf("cannot read %s: %v", name, err)
-	case info.IsDir():
-		return name + " is a directory, not a file"
-	case info.Mode()&fs.ModeSymlink != 0:
-		// Links are checked by the archive scan; follow it here.
-		target, err := fs.Stat(c.fsys, name)
-		if err != nil || !target.Mode().IsRegular() {
-			return name + " is a symlink that does not lead to a regular file"
-		}
-	case !info.Mode().IsRegular():
-		return name + " is not a regular file"
-	}
-	return ""
-}
-
-func lstat(fsys fs.FS, name string) (fs.FileInfo, error) {
-	if rl, ok := fsys.(fs.ReadLinkFS); ok {
-		return rl.Lstat(name)
-	}
-	return fs.Stat(fsys, name)
-}
-
-// read returns a file's bytes, at most the size cap.
-func (c *checker) read(name string) ([]byte, string) {
-	if msg := c.regular(name); msg != "" {
-		return nil, msg
-	}
-	f, err := c.fsys.Open(name)
-	if err != nil {
-		return nil, fmt.Sprintf("cannot read %s: %v", name, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, c.opts.MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Sprintf("cannot read %s: %v", name, err)
-	}
-	if int64(len(b)) > c.opts.MaxFileSize {
-		return nil, fmt.Sprintf("%s is larger than %d bytes", name, c.opts.MaxFileSize)
-	}
-	return b, ""
-}
-
-func (c *checker) packJSON() *Pack {
+// packJSON parses pack.json (F1), checks the required fields (F5), the name
+// (N1) and version (N2, N3) that become the OCI reference, and the files
+// that charts (F11) and kubeManifests (F12) list.
+func (c *checker) packJSON() {
 	const file = "pack.json"
 	b, msg := c.read(file)
 	if msg != "" {
 		c.add("F1", file, 0, 0, msg, "every pack folder needs a pack.json file with name, displayName, version and layer")
-		return nil
+		return
 	}
 	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
 		c.add("F1", file, 1, 1, "pack.json starts with a UTF-8 byte order mark, which is not valid JSON", "save the file as UTF-8 without BOM")
-		return nil
+		return
 	}
 	var raw map[string]any
 	if err := json.Unmarshal(b, &raw); err != nil {
-		line, col := 1, 1
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
-		case errors.As(err, &se):
-			line, col = position(b, se.Offset)
 		case errors.As(err, &te):
-			line, col = position(b, te.Offset)
-			c.add("F1", file, line, col, "pack.json must hold a JSON object", `write {"name": ..., "version": ...}`)
-			return nil
+			start := skipSpace(b, 0)
+			line, col := newLineIndex(b).position(b, start)
+			c.add("F1", file, line, col, "pack.json must hold a JSON object, not "+jsonKind(b[start]), `write {"name": ..., "version": ...}`)
+		case errors.As(err, &se):
+			line, col := newLineIndex(b).position(b, max(se.Offset-1, 0)) // Offset is just past the bad byte
+			c.add("F1", file, line, col, "pack.json is not valid JSON: "+err.Error(), "fix the syntax (trailing commas and comments are not allowed in JSON)")
+		default:
+			c.add("F1", file, 1, 1, "pack.json is not valid JSON: "+err.Error(), "fix the syntax")
 		}
-		c.add("F1", file, line, col, "pack.json is not valid JSON: "+err.Error(), "fix the syntax (trailing commas and comments are not allowed in JSON)")
-		return nil
+		return
 	}
 	if raw == nil {
 		c.add("F1", file, 1, 1, "pack.json must hold a JSON object, not null", `write {"name": ..., "version": ...}`)
-		return nil
+		return
 	}
-	idx := indexJSON(b)
-	c.raw, c.idx = b, idx
-	loc := func(key string) (int, int) { return position(b, idx.key(key)) }
-
+	c.raw, c.idx, c.lines = b, indexJSON(b), newLineIndex(b)
 	p := &Pack{Raw: raw}
-	str := func(key string, dst *string) {
-		v, ok := raw[key]
-		line, col := loc(key)
+	c.pack = p
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"name", &p.Name}, {"displayName", &p.DisplayName}, {"version", &p.Version}, {"layer", &p.Layer}} {
+		v, ok := raw[f.key]
+		ptr := "/" + f.key
 		switch s, isStr := v.(string); {
 		case !ok:
-			c.add("F5", file, 0, 0, fmt.Sprintf("required field %q is missing", key), fmt.Sprintf("add %q to pack.json", key))
+			c.add("F5", file, 0, 0, fmt.Sprintf("required field %q is missing", f.key), fmt.Sprintf("add %q to pack.json", f.key))
 		case !isStr:
-			c.add("F5", file, line, col, fmt.Sprintf("field %q must be a string, not %s", key, jsonType(v)), fmt.Sprintf(`write "%s": "..."`, key))
+			c.addAt("F5", ptr, fmt.Sprintf("field %q must be a string, not %s", f.key, jsonType(v)), fmt.Sprintf(`write "%s": "..."`, f.key))
 		case strings.TrimSpace(s) == "":
-			c.add("F5", file, line, col, fmt.Sprintf("field %q is empty", key), fmt.Sprintf("give %q a value", key))
+			c.addAt("F5", ptr, fmt.Sprintf("field %q is empty", f.key), fmt.Sprintf("give %q a value", f.key))
 		default:
-			*dst = s
+			*f.dst = s
 		}
 	}
-	str("name", &p.Name)
-	str("displayName", &p.DisplayName)
-	str("version", &p.Version)
-	str("layer", &p.Layer)
-
 	if p.Name != "" && !nameRE.MatchString(p.Name) {
-		line, col := loc("name")
-		c.add("N1", file, line, col, fmt.Sprintf("name %q is not a valid OCI repository name component", p.Name),
+		c.addAt("N1", "/name", fmt.Sprintf("name %q is not a valid OCI repository name component", p.Name),
 			"use lower-case letters and digits separated by '-', '.' or '_' (e.g. my-pack): the name becomes the repository .../spectro-packs/archive/<name>")
 	}
 	if p.Version != "" {
-		line, col := loc("version")
-		switch {
-		case p.Version[0] == 'v' || p.Version[0] == 'V':
-			c.add("N3", file, line, col, fmt.Sprintf("version %q starts with %q", p.Version, p.Version[:1]), fmt.Sprintf("write %q: Palette versions carry no leading v", p.Version[1:]))
-		case !versionRE.MatchString(p.Version):
-			c.add("N2", file, line, col, fmt.Sprintf("version %q is not a valid OCI tag", p.Version),
+		ptr := "/version"
+		if p.Version[0] == 'v' || p.Version[0] == 'V' {
+			c.addAt("N3", ptr, fmt.Sprintf("version %q starts with %q", p.Version, p.Version[:1]), fmt.Sprintf("write %q: Palette versions carry no leading v", p.Version[1:]))
+		}
+		if !versionRE.MatchString(p.Version) {
+			c.addAt("N2", ptr, fmt.Sprintf("version %q is not a valid OCI tag", p.Version),
 				"use at most 128 letters, digits, '.', '_' and '-' (no '+' build metadata): the version becomes the tag")
 		}
 	}
-	p.Charts = c.fileList(raw, idx, b, "charts", "F11")
-	p.KubeManifests = c.fileList(raw, idx, b, "kubeManifests", "F12")
-	return p
+	p.Charts = c.fileList("charts", "F11")
+	p.KubeManifests = c.fileList("kubeManifests", "F12")
 }
 
-// fileList checks that every entry of a charts/kubeManifests array names a
-// regular file inside the pack.
-func (c *checker) fileList(raw map[string]any, idx jsonIndex, b []byte, key, rule string) []string {
-	v, ok := raw[key]
-	if !ok || v == nil {
+// fileList checks that every entry of the top-level array key names a
+// regular file inside the pack, and returns the cleaned entries that do.
+func (c *checker) fileList(key, rule string) []string {
+	const file = "pack.json"
+	v := c.pack.Raw[key]
+	if v == nil {
 		return nil
 	}
 	arr, ok := v.([]any)
 	if !ok {
-		line, col := position(b, idx.key(key))
-		c.add(rule, "pack.json", line, col, fmt.Sprintf("%q must be an array of file paths, not %s", key, jsonType(v)), fmt.Sprintf(`write "%s": ["path/in/pack"]`, key))
+		c.addAt(rule, "/"+key, fmt.Sprintf("%q must be an array of file paths, not %s", key, jsonType(v)), fmt.Sprintf(`write "%s": ["path/in/pack"]`, key))
 		return nil
 	}
 	var out []string
 	for i, e := range arr {
-		line, col := position(b, idx.elem(key, i))
+		ptr := fmt.Sprintf("/%s/%d", key, i)
 		s, ok := e.(string)
 		if !ok {
-			c.add(rule, "pack.json", line, col, fmt.Sprintf("%s[%d] must be a string, not %s", key, i, jsonType(e)), "write the file's path relative to the pack folder")
+			c.addAt(rule, ptr, fmt.Sprintf("%s[%d] must be a string, not %s", key, i, jsonType(e)), "write the file's path relative to the pack folder")
 			continue
 		}
-		clean := path.Clean(strings.TrimPrefix(s, "./"))
-		switch {
-		case s == "" || path.IsAbs(s) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(s, `\`):
-			c.add(rule, "pack.json", line, col, fmt.Sprintf("%s[%d] %q is not a path inside the pack", key, i, s), "use a relative path such as charts/app-1.0.0.tgz")
+		clean := path.Clean(s)
+		if s == "" || path.IsAbs(s) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(s, `\`) {
+			c.addAt(rule, ptr, fmt.Sprintf("%s[%d] %q is not a path inside the pack", key, i, s), "use a relative path such as charts/app-1.0.0.tgz")
 			continue
 		}
 		if msg := c.regular(clean); msg != "" {
-			c.add(rule, "pack.json", line, col, fmt.Sprintf("%s[%d]: %s", key, i, msg), "add the file to the pack, or fix the path in pack.json")
+			c.addAt(rule, ptr, fmt.Sprintf("%s[%d]: %s", key, i, msg), "add the file to the pack, or fix the path in pack.json")
 			continue
 		}
 		out = append(out, clean)
@@ -231,12 +203,13 @@ func (c *checker) fileList(raw map[string]any, idx jsonIndex, b []byte, key, rul
 	return out
 }
 
-func (c *checker) valuesYAML() *yaml.Node {
+// valuesYAML checks that values.yaml exists and parses (F2).
+func (c *checker) valuesYAML() {
 	const file = "values.yaml"
 	b, msg := c.read(file)
 	if msg != "" {
 		c.add("F2", file, 0, 0, msg, "add values.yaml (it may be empty) at the root of the pack folder")
-		return nil
+		return
 	}
 	doc, err := parseYAML(b)
 	if err != nil {
@@ -244,20 +217,46 @@ func (c *checker) valuesYAML() *yaml.Node {
 		if errors.Is(err, errAliasBomb) {
 			fix = "remove the anchors and aliases that multiply the document"
 		}
-		c.add("F2", file, yamlLine(err), 0, "values.yaml does not parse: "+err.Error(), fix)
-		return nil
+		c.add("F2", file, yamlLine(err, b), 0, "values.yaml does not parse: "+err.Error(), fix)
+		return
 	}
-	return doc
+	c.values = doc
 }
 
-// maxYAMLNodes bounds the nodes a YAML document may expand to, against
-// alias bombs ("billion laughs").
-const maxYAMLNodes = 1_000_000
+// logo checks that logo.png exists (F3).
+func (c *checker) logo() {
+	if msg := c.regular("logo.png"); msg != "" {
+		c.add("F3", "logo.png", 0, 0, msg, "add the pack's logo as logo.png at the root of the pack folder")
+	}
+}
 
-var errAliasBomb = fmt.Errorf("aliases expand to more than %d nodes", maxYAMLNodes)
+// Guards against YAML alias bombs ("billion laughs"): yaml.v3 keeps aliases
+// as pointers in a yaml.Node, so parsing is cheap, but anything that walks
+// the tree expanding them is not.
+const (
+	maxYAMLNodes = 1_000_000 // nodes a document may expand to
+	maxYAMLDepth = 1_000     // nesting, counting alias hops
+)
 
-// checkYAML parses every document of b, refusing documents whose aliases
-// expand to more than maxYAMLNodes nodes.
+var (
+	errAliasBomb = fmt.Errorf("aliases expand to more than %d nodes", maxYAMLNodes)
+	errYAMLDepth = fmt.Errorf("nesting is deeper than %d levels", maxYAMLDepth)
+)
+
+// parseYAML parses the first document of b with positions, after checking
+// that no document of b expands beyond the guards.
+func parseYAML(b []byte) (*yaml.Node, error) {
+	if err := checkYAML(b); err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	return &doc, nil
+}
+
+// checkYAML parses every document of b and measures its expansion.
 func checkYAML(b []byte) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	for {
@@ -269,48 +268,72 @@ func checkYAML(b []byte) error {
 		if err != nil {
 			return err
 		}
-		if count(&n, 0, map[*yaml.Node]int{}) > maxYAMLNodes {
-			return fmt.Errorf("line %d: %w", n.Line, errAliasBomb)
+		if _, err := expansion(&n, 0, map[*yaml.Node]int{}); err != nil {
+			return fmt.Errorf("line %d: %w", n.Line, err)
 		}
 	}
 }
 
-// count returns the nodes n expands to, following aliases, memoised so that
-// the walk itself stays linear.
-func count(n *yaml.Node, depth int, memo map[*yaml.Node]int) int {
-	if n == nil || depth > 1000 {
-		return maxYAMLNodes + 1
+// expansion returns the number of nodes n stands for once aliases are
+// expanded. It memoises per node, so the walk stays linear in the size of
+// the document, and treats a cycle as unbounded.
+func expansion(n *yaml.Node, depth int, memo map[*yaml.Node]int) (int, error) {
+	if depth > maxYAMLDepth {
+		return 0, errYAMLDepth
 	}
 	if v, ok := memo[n]; ok {
-		return v
+		if v < 0 {
+			return 0, errAliasBomb // a cycle
+		}
+		return v, nil
 	}
-	memo[n] = maxYAMLNodes + 1 // a cycle counts as too many
+	memo[n] = -1
 	total := 1
-	if n.Kind == yaml.AliasNode {
-		total += count(n.Alias, depth+1, memo)
+	kids := n.Content
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		kids = []*yaml.Node{n.Alias}
 	}
-	for _, c := range n.Content {
-		total += count(c, depth+1, memo)
-		if total > maxYAMLNodes {
-			break
+	for _, k := range kids {
+		v, err := expansion(k, depth+1, memo)
+		if err != nil {
+			return 0, err
+		}
+		if total += v; total > maxYAMLNodes {
+			return 0, errAliasBomb
 		}
 	}
 	memo[n] = total
-	return total
+	return total, nil
 }
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
-func yamlLine(err error) int {
+// yamlLine extracts the line of a YAML error, clamped to the lines of b;
+// 0 when unknown.
+func yamlLine(err error, b []byte) int {
 	m := yamlLineRE.FindStringSubmatch(err.Error())
 	if m == nil {
 		return 0
 	}
 	n := 0
 	fmt.Sscan(m[1], &n)
-	return n
+	return min(n, bytes.Count(b, []byte("\n"))+1)
 }
 
+// jsonKind names the kind of JSON value that starts with byte b.
+func jsonKind(b byte) string {
+	switch b {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "a number"
+}
+
+// jsonType names the kind of a value decoded by encoding/json.
 func jsonType(v any) string {
 	switch v.(type) {
 	case nil:
