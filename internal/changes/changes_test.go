@@ -49,6 +49,11 @@ func TestResolveRange(t *testing.T) {
 	}{
 		{"push", eventEnv(t, "push", "push", "BEFORE", shaA, "AFTER", shaB), "", "", Range{Base: shaA, Head: shaB, Source: "the push event"}, "", ""},
 		{"new branch", eventEnv(t, "push-new-branch", "push", "AFTER", shaB), "", "", Range{}, "new branch", ""},
+		{"force push", eventEnv(t, "push-force", "push", "BEFORE", shaA, "AFTER", shaB), "", "", Range{Base: shaA, Head: shaB, Source: "the push event"}, "", ""},
+		{"zero before", eventEnv(t, "push-zero-before", "push", "AFTER", shaB), "", "", Range{}, "before is all zeros", ""},
+		{"branch deleted", eventEnv(t, "push-branch-deleted", "push", "BEFORE", shaA), "", "", Range{}, "deleted the branch", ""},
+		{"fork pull request target", eventEnv(t, "pull_request_target", "pull_request_target", "BASE", shaA, "HEAD", shaB), "", "", Range{Base: shaA, Head: shaB, MergeBase: true, Source: "the pull_request_target event"}, "", ""},
+		{"schedule payload", eventEnv(t, "schedule", "schedule"), "", "", Range{}, "schedule event has no commit range", ""},
 		{"tag", eventEnv(t, "push-tag", "push", "AFTER", shaB), "", "", Range{}, "tag push", ""},
 		{"pull request", eventEnv(t, "pull_request", "pull_request", "BASE", shaA, "HEAD", shaB), "", "", Range{Base: shaA, Head: shaB, MergeBase: true, Source: "the pull_request event"}, "", ""},
 		{"pull request target", eventEnv(t, "pull_request", "pull_request_target", "BASE", shaA, "HEAD", shaB), "", "", Range{Base: shaA, Head: shaB, MergeBase: true, Source: "the pull_request_target event"}, "", ""},

@@ -117,7 +117,12 @@ func (d *detector) commit(ctx context.Context, rev string) (string, error) {
 	if !d.hasOrigin(ctx) {
 		return "", fmt.Errorf("commit %s is not in the clone and there is no remote origin to fetch it from: %w; check out with full history (actions/checkout: fetch-depth: 0, GitLab: GIT_DEPTH: 0)", short(rev), ErrNoHistory)
 	}
-	if _, err := d.g.Run(ctx, "fetch", "--no-tags", "--no-recurse-submodules", "--depth=1", "origin", rev); err != nil {
+	// Keep a shallow clone shallow; a full clone stays full.
+	args := []string{"fetch", "--no-tags", "--no-recurse-submodules", "origin", rev}
+	if d.shallow(ctx) {
+		args = append(args[:3], "--depth=1", "origin", rev)
+	}
+	if _, err := d.g.Run(ctx, args...); err != nil {
 		return "", errNotFound
 	}
 	if sha, ok := d.resolve(ctx, rev); ok {

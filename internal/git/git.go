@@ -15,10 +15,14 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// userinfo matches credentials in URLs git may print ("https://user:token@host").
+var userinfo = regexp.MustCompile(`://[^/@\s]*@`)
 
 // ErrNoGit is returned when the git CLI is not installed.
 var ErrNoGit = errors.New("git is not installed")
@@ -36,11 +40,13 @@ func (r Runner) Run(ctx context.Context, args ...string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("git: %w", err)
 	}
-	full := append([]string{
-		"-c", "safe.directory=" + dir,
-		"-c", "core.quotePath=false",
-		"-c", "log.showSignature=false",
-	}, args...)
+	full := []string{"-c", "safe.directory=" + dir}
+	// git compares safe.directory with the physical path of the work tree.
+	if real, err := filepath.EvalSymlinks(dir); err == nil && real != dir {
+		full = append(full, "-c", "safe.directory="+real)
+	}
+	full = append(full, "-c", "core.quotePath=false", "-c", "log.showSignature=false")
+	full = append(full, args...)
 	cmd := exec.CommandContext(ctx, "git", full...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0")
@@ -51,7 +57,7 @@ func (r Runner) Run(ctx context.Context, args ...string) (string, error) {
 		if errors.Is(err, exec.ErrNotFound) {
 			return "", fmt.Errorf("running git: %w; install git", ErrNoGit)
 		}
-		msg := strings.TrimSpace(stderr.String())
+		msg := userinfo.ReplaceAllString(strings.TrimSpace(stderr.String()), "://")
 		if len(msg) > 500 {
 			msg = msg[:500] + "..."
 		}

@@ -67,3 +67,14 @@ func TestLastCommitTimes(t *testing.T) {
 		}
 	}
 }
+
+func TestRun_errorsHideURLCredentials(t *testing.T) {
+	t.Parallel()
+	_, err := Runner{Dir: t.TempDir()}.Run(context.Background(), "ls-remote", "http://robot:s3cret-token@127.0.0.1:1/repo.git")
+	if err == nil {
+		t.Fatal("ls-remote of a closed port succeeded")
+	}
+	if strings.Contains(err.Error(), "s3cret-token") {
+		t.Errorf("error leaks the URL's credentials: %v", err)
+	}
+}
