@@ -4,7 +4,8 @@
 # Needs docker-registry and oras (installed by .ci/run) and /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$(go env GOPATH)/bin:$PATH"
+gopath=$(go env GOPATH)
+export PATH="$gopath/bin:$PATH"
 quick=${1:-}
 
 echo "== P1, P2: publishing through a 25 ms proxy and on loopback (docker-registry, ORAS CLI)"
