@@ -1,17 +1,31 @@
 # pack-publish image: a static Go binary plus git (change detection shells out
 # to it) and /bin/sh (GitLab CI runs job scripts with a shell).
-FROM golang:1.26-bookworm AS build
+#
+# Multi-arch: the builder always runs on the build machine's platform and
+# cross-compiles for TARGETOS/TARGETARCH, so only the small `apk add` step runs
+# under emulation. The base images are build arguments so a mirror (or the
+# locally made stand-ins of scripts/image-test.sh) can replace them. No
+# BuildKit-only syntax: act builds `uses: ./` through the Docker API's classic
+# builder.
+ARG GO_IMAGE=golang:1.26-bookworm
+ARG RUNTIME_IMAGE=alpine:3.22
+
+FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-ARG TARGETOS=linux TARGETARCH=amd64
+ARG TARGETOS
+ARG TARGETARCH
 RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
     go build -trimpath -ldflags="-s -w" -o /out/pack-publish .
 
-FROM alpine:3.22
-RUN apk add --no-cache git ca-certificates
+FROM ${RUNTIME_IMAGE}
+# git deepens shallow clones over HTTPS; the base image's CA bundle
+# (ca-certificates-bundle) serves both git and the Go binary.
+RUN apk add --no-cache git
 COPY --from=build /out/pack-publish /usr/local/bin/pack-publish
 # No USER line: GitHub runs Docker actions as root, and the workspace it mounts
-# belongs to the runner user; git is told which directory is safe per call.
+# belongs to the runner user; pack-publish passes `-c safe.directory=<workspace>`
+# on each git call rather than trusting every directory here.
 ENTRYPOINT ["/usr/local/bin/pack-publish"]
