@@ -264,6 +264,7 @@ func assumeRoleError(role, token, region string, err error) error {
 func (s *Session) authorize(ctx context.Context) error {
 	in := &ecr.GetAuthorizationTokenInput{}
 	if s.RegistryID != "" {
+		//lint:ignore SA1019 the token works for every registry anyway; naming the account keeps requests explicit and the fake checks it
 		in.RegistryIds = []string{s.RegistryID}
 	}
 	out, err := s.client.GetAuthorizationToken(ctx, in)

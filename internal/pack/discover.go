@@ -78,7 +78,7 @@ func Discover(ctx context.Context, fsys fs.FS, roots []string) ([]string, error)
 func checkRoot(fsys fs.FS, root string) (string, error) {
 	clean := path.Clean(root)
 	if !fs.ValidPath(clean) {
-		return "", fmt.Errorf("packs folder %q is not inside the workspace; give a path relative to the workspace, without ..", root)
+		return "", fmt.Errorf("packs folder %q is not inside the workspace; give a path relative to the workspace without \"..\" segments", root)
 	}
 	for p := range pathPrefixes(clean) {
 		info, err := lstat(fsys, p)

@@ -14,17 +14,6 @@ import (
 // pack.json, so that findings can name a line and column.
 type jsonIndex map[string]int64
 
-// key returns the offset of a top-level key, or -1.
-func (x jsonIndex) key(k string) int64 { return x.at("/" + escapePointer(k)) }
-
-// elem returns the offset of element i of a top-level array, else of the key.
-func (x jsonIndex) elem(k string, i int) int64 {
-	if off, ok := x["/"+escapePointer(k)+"/"+strconv.Itoa(i)]; ok {
-		return off
-	}
-	return x.key(k)
-}
-
 // at returns the offset of a pointer, or of its nearest indexed parent.
 func (x jsonIndex) at(ptr string) int64 {
 	for {

@@ -171,7 +171,6 @@ func (c *checker) packJSON() {
 // fileList checks that every entry of the top-level array key names a
 // regular file inside the pack, and returns the cleaned entries that do.
 func (c *checker) fileList(key, rule string) []string {
-	const file = "pack.json"
 	v := c.pack.Raw[key]
 	if v == nil {
 		return nil
