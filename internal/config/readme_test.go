@@ -2,6 +2,7 @@ package config
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -54,4 +55,33 @@ func TestSpec_inputsAreRead(t *testing.T) {
 			t.Errorf("input %q is declared in action.yml but config.go never reads it", in.Name)
 		}
 	}
+}
+
+// The README tables, rendered from the spec.
+// InputsTable renders the README's inputs table from the spec.
+func (s Spec) InputsTable() string {
+	var b strings.Builder
+	b.WriteString("| input | default | description |\n|---|---|---|\n")
+	for _, in := range s.Inputs {
+		def := ""
+		if in.Default != "" {
+			def = "`" + in.Default + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", in.Name, def, cell(in.Description))
+	}
+	return b.String()
+}
+
+// OutputsTable renders the README's outputs table from the spec.
+func (s Spec) OutputsTable() string {
+	var b strings.Builder
+	b.WriteString("| output | description |\n|---|---|\n")
+	for _, o := range s.Outputs {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", o.Name, cell(o.Description))
+	}
+	return b.String()
+}
+
+func cell(s string) string {
+	return strings.ReplaceAll(strings.TrimSpace(strings.ReplaceAll(s, "\n", " ")), "|", `\|`)
 }
