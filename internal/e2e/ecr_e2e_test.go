@@ -129,3 +129,30 @@ func TestECR_distribution(t *testing.T) {
 	}
 	env.scanAll(t, ecrtest.DefaultPassword)
 }
+
+// TestECR_immutableConflict: a changed pack whose version was not bumped, in an
+// ECR repository with IMMUTABLE tags, fails with a message saying that
+// overwrite cannot help.
+func TestECR_immutableConflict(t *testing.T) {
+	aws := ecrtest.New(t, ecrtest.Options{Immutable: []string{"team-a/spectro-packs/archive/hello-universe"}})
+	aws.Setenv(t)
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic, Username: "AWS", Password: ecrtest.DefaultPassword})
+	ws := workspace(t)
+	inputs := map[string]string{"registry": reg.Host, "base-path": "team-a", "auth": "ecr", "aws-region": "eu-west-1",
+		"ca-file": reg.CAFile, "packs": "packs/hello-universe", "overwrite": "true"}
+	t.Setenv("AWS_ACCESS_KEY_ID", ecrtest.DefaultAccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", ecrtest.DefaultSecretAccessKey)
+	if r := newGHEnv(t, ws, inputs).run(t); r.code != 0 {
+		t.Fatalf("first run exit %d\n%s", r.code, r.stdout)
+	}
+	if err := os.WriteFile(ws+"/packs/hello-universe/README.md", []byte("changed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inputs["overwrite"] = "false"
+	env := newGHEnv(t, ws, inputs)
+	r := env.run(t)
+	p := decodePublished(t, env.outputs(t)["published"])
+	if r.code != 1 || len(p) != 1 || p[0].Status != "failed" || !strings.Contains(p[0].Message, "IMMUTABLE tags") {
+		t.Errorf("exit %d, published %+v; want failed naming IMMUTABLE tags", r.code, p)
+	}
+}

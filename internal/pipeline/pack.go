@@ -18,6 +18,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2"
+	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/pack-publish/pack-publish/internal/archive"
 	"github.com/pack-publish/pack-publish/internal/pack"
@@ -310,10 +311,24 @@ func (r *run) publish(ctx context.Context, it *item) {
 		var conflict *publish.ConflictError
 		if errors.As(err, &conflict) {
 			it.res.Digest = conflict.Existing.String()
+			it.res.Message += r.immutableNote(ctx, dst)
 		}
 		return
 	}
 	it.res.Status, it.res.Digest, it.res.Message = Status(out.Status), out.Digest.String(), out.Message
+}
+
+// immutableNote explains, on ECR, that a repository with IMMUTABLE tags
+// cannot take the overwrite fix either.
+func (r *run) immutableNote(ctx context.Context, dst oras.Target) string {
+	repo, ok := dst.(*remote.Repository)
+	if r.ecr == nil || !ok {
+		return ""
+	}
+	if imm, err := r.ecr.TagImmutable(ctx, repo.Reference.Repository); err == nil && imm {
+		return "; the ECR repository has IMMUTABLE tags, so overwrite cannot replace the tag either: bump version"
+	}
+	return ""
 }
 
 type lookupResult struct {
