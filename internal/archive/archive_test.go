@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -292,5 +293,34 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWrite_pooledWriters: a compressor taken from the pool, after archives
+// of other content and a Write that failed half-way, writes the same bytes
+// as a new one. Not parallel, so that the first Write is the only user of a
+// fresh pool.
+func TestWrite_pooledWriters(t *testing.T) {
+	writerPool = sync.Pool{}
+	dir := copyPack(t, defaultTree)
+	fresh, _ := build(t, dir)
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	noise := make([]byte, 3<<20) // fills the compressor's window and tables
+	for i := range noise {
+		noise[i] = byte(rng.Uint32() % 7)
+	}
+	other := fstest.MapFS{"noise.bin": {Data: noise}, "zz-grew": {Data: []byte("abc")}}
+	for range 3 {
+		if _, err := Write(t.Context(), io.Discard, other, "other", []Entry{{Path: "noise.bin", Type: File, Size: int64(len(noise))}}, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		// fails after the noise was compressed
+		if _, err := Write(t.Context(), io.Discard, other, "other", []Entry{{Path: "noise.bin", Type: File, Size: int64(len(noise))}, {Path: "zz-grew", Type: File, Size: 2}}, Options{}); err == nil {
+			t.Fatal("Write(file grew) = nil error, want one")
+		}
+		if again, _ := build(t, dir); !bytes.Equal(again, fresh) {
+			t.Fatalf("Write() with a pooled compressor = sha256 %s, want %s as with a new one", sha(again), sha(fresh))
+		}
 	}
 }

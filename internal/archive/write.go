@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -40,13 +41,12 @@ func Write(ctx context.Context, w io.Writer, fsys fs.FS, top string, entries []E
 		}
 	}
 
-	gz, err := gzip.NewWriterLevel(w, CompressionLevel)
+	wr, err := getWriters(w)
 	if err != nil {
 		return nil, fmt.Errorf("archiving: %w", err)
 	}
-	gz.ModTime = time.Unix(0, 0) // MTIME 0, "no time" (the zero time.Time would wrap around)
-	gz.OS = 255                  // "unknown", as compress/gzip writes it
-	bw := bufio.NewWriterSize(gz, 64<<10)
+	defer writerPool.Put(wr)
+	gz, bw, buf := wr.gz, wr.bw, wr.buf
 	tw := tar.NewWriter(bw)
 	header := func(name string, typ byte, mode int64) *tar.Header {
 		return &tar.Header{Typeflag: typ, Name: name, Mode: mode, ModTime: opts.ModTime}
@@ -55,7 +55,6 @@ func Write(ctx context.Context, w io.Writer, fsys fs.FS, top string, entries []E
 		return nil, fmt.Errorf("archiving: %w", err)
 	}
 	contents := make(Contents, len(entries))
-	buf := make([]byte, 256<<10)
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -95,6 +94,35 @@ func Write(ctx context.Context, w io.Writer, fsys fs.FS, top string, entries []E
 		return nil, fmt.Errorf("archiving: %w", err)
 	}
 	return contents, nil
+}
+
+// writers are the compressor and buffers of one Write. They are pooled: a
+// gzip writer's tables are far larger than a typical pack, so allocating
+// them per pack cost more than compressing it. A reset writer produces the
+// same bytes as a new one.
+type writers struct {
+	gz  *gzip.Writer
+	bw  *bufio.Writer
+	buf []byte
+}
+
+var writerPool sync.Pool
+
+func getWriters(w io.Writer) (*writers, error) {
+	wr, _ := writerPool.Get().(*writers)
+	if wr == nil {
+		gz, err := gzip.NewWriterLevel(w, CompressionLevel)
+		if err != nil {
+			return nil, err
+		}
+		wr = &writers{gz: gz, bw: bufio.NewWriterSize(gz, 64<<10), buf: make([]byte, 256<<10)}
+	} else {
+		wr.gz.Reset(w)
+		wr.bw.Reset(wr.gz)
+	}
+	wr.gz.ModTime = time.Unix(0, 0) // MTIME 0, "no time" (the zero time.Time would wrap around)
+	wr.gz.OS = 255                  // "unknown", as compress/gzip writes it
+	return wr, nil
 }
 
 // writeFile copies one file and hashes it, failing if its size changed
