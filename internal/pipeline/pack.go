@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -33,6 +34,7 @@ type item struct {
 	pack    *pack.Pack
 	fsys    fs.FS
 	entries []archive.Entry
+	ahead   chan ahead // set by lookAhead
 }
 
 func (it *item) valid() bool { return it.res.Status != StatusInvalid }
@@ -230,21 +232,6 @@ func (r *run) pushBasePath(ctx context.Context, res *Result) error {
 // the manifest it would push).
 func (r *run) publish(ctx context.Context, it *item) {
 	name, version := it.res.Name, it.res.Version
-	dst, tag, err := r.destination(ctx, it)
-	if err != nil {
-		it.res.Status, it.res.Message = StatusFailed, err.Error()
-		return
-	}
-	// Ask the registry what the tag holds while the archive is built: the
-	// round trip overlaps the compression.
-	var lookup chan lookupResult
-	if dst != nil {
-		lookup = make(chan lookupResult, 1)
-		go func() {
-			p, err := publish.Lookup(ctx, dst, tag)
-			lookup <- lookupResult{p, err}
-		}()
-	}
 	start := time.Now()
 	layer, contents, err := r.build(ctx, it)
 	it.res.Timings.ArchiveMS = time.Since(start).Milliseconds()
@@ -254,6 +241,20 @@ func (r *run) publish(ctx context.Context, it *item) {
 	}
 	it.res.Size, it.res.LayerDigest = layer.Size, layer.Digest.String()
 	it.res.Created = r.created(it.dir)
+	// The tag lookup, started by lookAhead, has overlapped the archiving.
+	var a ahead
+	if it.ahead != nil {
+		a = <-it.ahead
+	} else {
+		a.dst, a.tag, a.ref, a.destErr = r.destination(ctx, it)
+		a.lookupErr = errNotLookedUp
+	}
+	dst, tag := a.dst, a.tag
+	it.res.Reference = a.ref
+	if err := a.destErr; err != nil {
+		it.res.Status, it.res.Message = StatusFailed, err.Error()
+		return
+	}
 
 	start = time.Now()
 	defer func() {
@@ -288,13 +289,10 @@ func (r *run) publish(ctx context.Context, it *item) {
 	first := true
 	attempts, err := r.retry.Do(ctx, func(ctx context.Context) error {
 		o := opts
-		if first { // later attempts look again
-			l := <-lookup
-			if l.err == nil {
-				o.Published, o.LookedUp = l.published, true
-			}
-			first = false
+		if first && a.lookupErr == nil { // later attempts look again
+			o.Published, o.LookedUp = a.published, true
 		}
+		first = false
 		var err error
 		out, err = publish.Pack(ctx, dst, tag, layer, o)
 		return err
@@ -331,42 +329,84 @@ func (r *run) immutableNote(ctx context.Context, dst oras.Target) string {
 	return ""
 }
 
-type lookupResult struct {
+// ahead is where a pack goes and what its tag holds, found by lookAhead
+// before the pack's turn comes.
+type ahead struct {
+	dst       oras.Target
+	tag, ref  string
+	destErr   error
 	published *publish.Published
-	err       error
+	lookupErr error // publish.Pack looks again when set
 }
 
-// destination returns where a pack goes and under which tag, and sets its
+var errNotLookedUp = errors.New("not looked up")
+
+// lookAhead finds every valid pack's destination and starts its tag lookup,
+// 4 x concurrency at a time, while the commit times are read and the packs
+// are archived. On a re-run these lookups are the only registry requests,
+// bound by latency rather than bandwidth, so they get more of them in
+// flight than the uploads do; a pack's turn then rarely waits for one.
+// The returned wait blocks until every lookup has ended.
+func (r *run) lookAhead(ctx context.Context, items []*item) (wait func()) {
+	var wg sync.WaitGroup
+	if r.cfg.DryRun {
+		return wg.Wait
+	}
+	sem := make(chan struct{}, 4*r.cfg.Concurrency)
+	for _, it := range items {
+		if !it.valid() || it.res.Status != "" {
+			continue
+		}
+		it.ahead = make(chan ahead, 1)
+		wg.Go(func() {
+			var a ahead
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+				a.dst, a.tag, a.ref, a.destErr = r.destination(ctx, it)
+				a.lookupErr = errNotLookedUp
+				if a.destErr == nil {
+					a.published, a.lookupErr = publish.Lookup(ctx, a.dst, a.tag)
+				}
+			case <-ctx.Done():
+				a.destErr = ctx.Err()
+			}
+			it.ahead <- a
+		})
+	}
+	return wg.Wait
+}
+
+// destination returns where a pack goes, under which tag and its
 // reference; a dry run has no destination. On ECR the repository is created
 // first when it is missing.
-func (r *run) destination(ctx context.Context, it *item) (oras.Target, string, error) {
+func (r *run) destination(ctx context.Context, it *item) (dst oras.Target, tag, ref string, err error) {
 	name, version := it.res.Name, it.res.Version
 	switch {
 	case r.cfg.DryRun:
 		if repoPath, err := registry.PackPath(r.cfg.BasePath, name); err == nil && r.cfg.Registry != "" {
-			it.res.Reference = r.cfg.Registry + "/" + repoPath + ":" + version
+			ref = r.cfg.Registry + "/" + repoPath + ":" + version
 		}
-		return nil, "", nil
+		return nil, "", ref, nil
 	case r.layout != nil:
 		tag := name + "-" + version
-		it.res.Reference = displayPath(r.cfg, r.cfg.OCILayout) + ":" + tag
-		return r.layout, tag, nil
+		return r.layout, tag, displayPath(r.cfg, r.cfg.OCILayout) + ":" + tag, nil
 	}
 	repoPath, err := registry.PackPath(r.cfg.BasePath, name)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	repo, err := registry.Repository(r.client, r.cfg.Registry, repoPath, r.cfg.PlainHTTP)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	it.res.Reference = r.cfg.Registry + "/" + repoPath + ":" + version
+	ref = r.cfg.Registry + "/" + repoPath + ":" + version
 	if r.ecr != nil {
 		if err := r.ensureRepository(ctx, repoPath); err != nil {
-			return nil, "", err
+			return nil, "", ref, err
 		}
 	}
-	return repo, version, nil
+	return repo, version, ref, nil
 }
 
 // memoryLimit is the archive size kept in memory; larger archives spill to

@@ -119,11 +119,19 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	if r.cfg.CheckVersionIncrement && res.BaseSHA != "" {
 		r.each(ctx, items, func(ctx context.Context, it *item) { r.checkBump(ctx, it, res.BaseSHA) })
 	}
+	lookCtx, stopLookups := context.WithCancel(ctx)
+	defer stopLookups()
+	waitLookups := func() {}
+	if loginErr == nil {
+		waitLookups = r.lookAhead(lookCtx, items)
+	}
+	defer waitLookups()
 	r.commitTimes(ctx, items)
 	if err := <-basePath; loginErr == nil {
 		loginErr = err
 	}
 	if err := loginErr; err != nil {
+		stopLookups()
 		for _, it := range items {
 			if it.valid() {
 				it.res.Status, it.res.Message = StatusFailed, err.Error()
