@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"flag"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,6 +43,8 @@ func TestGitHub(t *testing.T) {
 				t.Errorf("first line %q, want the mask command", first)
 			}
 			env.scanAll(t, srv.Password)
+			repos := len(decodePublished(t, env.outputs(t)["published"])) + 1 // and the base path
+			checkAuthDetours(t, "first run", a, srv.Requests(), repos)
 
 			outputs := env.outputs(t)
 			var b strings.Builder
@@ -106,7 +109,52 @@ func TestGitHub(t *testing.T) {
 			if n := srv.BlobUploads(); n != 0 {
 				t.Errorf("re-run uploaded %d blobs", n)
 			}
+			reqs := srv.Requests()
+			checkAuthDetours(t, "re-run", a, reqs, repos)
+			if n := len(reqs) - countAuthDetours(reqs); n != repos {
+				t.Errorf("re-run: %d registry requests besides authentication, want %d (one per pack and one for the base path)", n, repos)
+			}
 		})
+	}
+}
+
+// countAuthDetours counts the requests authentication costs: 401 answers
+// and token fetches.
+func countAuthDetours(reqs []registrytest.Request) int {
+	n := 0
+	for _, r := range reqs {
+		if r.Status == http.StatusUnauthorized || r.Path == "/service/token" {
+			n++
+		}
+	}
+	return n
+}
+
+// checkAuthDetours: with basic auth the client learns the scheme from the
+// first answer and sends credentials up front afterwards (the base-path check
+// and the first tag lookup run at once: at most two 401s); with Harbor's
+// token flow, one 401 and one token per repository, however many requests
+// (pull, then push) the repository gets.
+func checkAuthDetours(t *testing.T, run string, a registrytest.Auth, reqs []registrytest.Request, repos int) {
+	t.Helper()
+	var challenges, tokens int
+	for _, r := range reqs {
+		switch {
+		case r.Path == "/service/token":
+			tokens++
+		case r.Status == http.StatusUnauthorized:
+			challenges++
+		}
+	}
+	switch a {
+	case registrytest.Basic:
+		if challenges > 2 || tokens != 0 {
+			t.Errorf("%s: %d 401 answers and %d token fetches, want at most 2 and none", run, challenges, tokens)
+		}
+	case registrytest.Harbor:
+		if challenges != repos || tokens != repos {
+			t.Errorf("%s: %d 401 answers and %d token fetches, want %d of each (one per repository)", run, challenges, tokens, repos)
+		}
 	}
 }
 

@@ -353,14 +353,33 @@ func (r *run) lookAhead(ctx context.Context, items []*item) (wait func()) {
 		return wg.Wait
 	}
 	sem := make(chan struct{}, 4*r.cfg.Concurrency)
+	// The first lookup goes alone: its answer tells the client how the
+	// registry authenticates (basic credentials are then sent up front), so
+	// the others do not each meet a 401 first.
+	var first chan struct{}
 	for _, it := range items {
 		if !it.valid() || it.res.Status != "" {
 			continue
 		}
 		it.ahead = make(chan ahead, 1)
+		leader, opened := first == nil, first
+		if leader {
+			first = make(chan struct{})
+			opened = first
+		}
 		wg.Go(func() {
 			var a ahead
+			if leader {
+				defer close(opened)
+			} else {
+				select {
+				case <-opened:
+				case <-ctx.Done():
+				}
+			}
 			select {
+			case <-ctx.Done():
+				a.destErr = ctx.Err()
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
 				a.dst, a.tag, a.ref, a.destErr = r.destination(ctx, it)
@@ -368,8 +387,6 @@ func (r *run) lookAhead(ctx context.Context, items []*item) (wait func()) {
 				if a.destErr == nil {
 					a.published, a.lookupErr = publish.Lookup(ctx, a.dst, a.tag)
 				}
-			case <-ctx.Done():
-				a.destErr = ctx.Err()
 			}
 			it.ahead <- a
 		})

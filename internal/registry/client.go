@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"oras.land/oras-go/v2/registry"
 	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/retry"
@@ -34,7 +35,7 @@ const maxCAFileBytes = 16 << 20
 // http are refused unless opts.PlainHTTP.
 func NewClient(opts Options) (*auth.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 32 // packs are pushed concurrently to one host
+	tr.MaxIdleConnsPerHost = 128 // packs are pushed, and tags looked up, concurrently on one host
 	if opts.Insecure || opts.CAFile != "" {
 		cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.Insecure} //nolint:gosec // the insecure input asks for it
 		if opts.CAFile != "" {
@@ -116,7 +117,24 @@ func Repository(client *auth.Client, host, path string, plainHTTP bool) (*remote
 	if repo.Reference.Reference != "" {
 		return nil, fmt.Errorf("opening repository %s/%s: a repository path takes no tag or digest", host, path)
 	}
-	repo.Client = client
+	repo.Client = pushScoped{client, repo.Reference}
 	repo.PlainHTTP = plainHTTP
 	return repo, nil
+}
+
+// pushScoped asks for pull and push access to its repository on every
+// request. Token registries (Harbor, GHCR, Docker Hub) issue a token per
+// set of scopes, and oras-go meets a new set with an unauthenticated request,
+// a 401 and a token fetch: asking for pull access to look the tag up and for
+// push access later cost four such detours per new pack, one set costs one.
+// A pull-only account still gets its pull token: token services grant the
+// part of the request they allow.
+type pushScoped struct {
+	client *auth.Client
+	ref    registry.Reference
+}
+
+func (c pushScoped) Do(req *http.Request) (*http.Response, error) {
+	ctx := auth.AppendRepositoryScope(req.Context(), c.ref, auth.ActionPull, auth.ActionPush)
+	return c.client.Do(req.WithContext(ctx))
 }

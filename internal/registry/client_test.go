@@ -186,7 +186,9 @@ func TestRepository(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Repository(%q, %q) = %v", tc.host, tc.path, err)
 			}
-			if repo.Reference.Registry != tc.host || repo.Reference.Repository != tc.path || repo.PlainHTTP != tc.plainHTTP || repo.Client != client {
+			scoped, ok := repo.Client.(pushScoped)
+			if repo.Reference.Registry != tc.host || repo.Reference.Repository != tc.path || repo.PlainHTTP != tc.plainHTTP ||
+				!ok || scoped.client != client || scoped.ref != repo.Reference {
 				t.Errorf("Repository(%q, %q) = %+v", tc.host, tc.path, repo.Reference)
 			}
 		})
