@@ -1,14 +1,17 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pack-publish/pack-publish/internal/ecr/ecrtest"
+	"github.com/pack-publish/pack-publish/internal/gittest"
 	"github.com/pack-publish/pack-publish/internal/registrytest"
 )
 
@@ -154,5 +157,37 @@ func TestECR_immutableConflict(t *testing.T) {
 	p := decodePublished(t, env.outputs(t)["published"])
 	if r.code != 1 || len(p) != 1 || p[0].Status != "failed" || !strings.Contains(p[0].Message, "IMMUTABLE tags") {
 		t.Errorf("exit %d, published %+v; want failed naming IMMUTABLE tags", r.code, p)
+	}
+}
+
+// TestECR_apiConcurrency: the tag lookups run 4 x concurrency wide, but the
+// ECR API calls that create repositories stay within concurrency (ECR's API
+// is rate-limited per account).
+func TestECR_apiConcurrency(t *testing.T) {
+	const role = "arn:aws:iam::123456789012:role/pack-publisher"
+	aws := ecrtest.New(t, ecrtest.Options{RoleARN: role, Delay: 20 * time.Millisecond})
+	aws.Setenv(t)
+	oidc := ecrtest.NewOIDC(t, nil)
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic, Username: "AWS", Password: ecrtest.DefaultPassword})
+	repo := gittest.Init(t)
+	for i := range 12 {
+		repo.Write(gittest.Pack(fmt.Sprintf("packs/p%02d", i), fmt.Sprintf("p%02d", i), "1.0.0"))
+	}
+	repo.Commit("12 packs")
+	env := newGHEnv(t, repo.Dir, map[string]string{
+		"registry": reg.Host, "base-path": "ecr", "auth": "ecr", "role-to-assume": role, "aws-region": "eu-west-1",
+		"ca-file": reg.CAFile, "detect": "all", "packs-dir": "packs", "concurrency": "2",
+	})
+	for k, v := range oidc.Env() {
+		env.vars[k] = v
+	}
+	if r := env.run(t); r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	if n := len(aws.Created()); n != 13 {
+		t.Errorf("created %d repositories, want 13", n)
+	}
+	if n := aws.MaxInFlight(); n > 2 {
+		t.Errorf("%d ECR calls at once, want at most concurrency (2)", n)
 	}
 }

@@ -119,6 +119,14 @@ func (r *run) ensureRepository(ctx context.Context, name string) error {
 	if !r.cfg.CreateRepositories {
 		return nil
 	}
+	// ECR's API is rate-limited per account: concurrency calls at a time,
+	// even while the tag lookups run wider.
+	select {
+	case r.ecrCalls <- struct{}{}:
+		defer func() { <-r.ecrCalls }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	created, err := r.ecr.EnsureRepositories(ctx, []string{name})
 	if err != nil {
 		return err

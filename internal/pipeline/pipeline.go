@@ -89,7 +89,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	}
 	res.Selected = dirs
 
-	r := &run{cfg: cfg, opts: opts, git: git.Runner{Dir: cfg.Workspace}, retry: opts.Retry}
+	r := &run{cfg: cfg, opts: opts, git: git.Runner{Dir: cfg.Workspace}, retry: opts.Retry,
+		ecrCalls: make(chan struct{}, cfg.Concurrency)}
 	if r.tmp, err = os.MkdirTemp("", "pack-publish-"); err != nil {
 		return nil, fmt.Errorf("creating a temporary folder: %w", err)
 	}
@@ -162,6 +163,8 @@ type run struct {
 	ecr    *ecr.Session // auth: ecr
 	retry  publish.RetryPolicy
 	times  map[string]time.Time // last commit time per pack folder
+	// ecrCalls bounds the ECR API calls in flight to cfg.Concurrency.
+	ecrCalls chan struct{}
 }
 
 // each runs fn on every item, cfg.Concurrency at a time.

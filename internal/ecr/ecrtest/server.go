@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"testing"
 )
 
@@ -60,6 +61,9 @@ type Options struct {
 	// EchoSecrets makes error messages quote the web identity token and the
 	// session token they received, as a careless server might.
 	EchoSecrets bool
+	// Delay holds every ECR answer back this long, so that concurrent
+	// calls overlap (see [Server.MaxInFlight]).
+	Delay time.Duration
 }
 
 // Call is one request the fake answered.
@@ -82,6 +86,8 @@ type Server struct {
 	racing  []string
 	created []string
 	session string // principal of the last assumed role, for messages
+
+	inFlight, maxInFlight int // ECR calls being answered
 }
 
 // New starts the fake; it is closed when the test ends.
@@ -202,6 +208,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.record(call)
+		s.track(1)
+		defer s.track(-1)
+		time.Sleep(s.opts.Delay)
 		s.ecr(w, r, call)
 		return
 	}
@@ -216,6 +225,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.record(call)
 	s.sts(w, form)
+}
+
+func (s *Server) track(d int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inFlight += d
+	s.maxInFlight = max(s.maxInFlight, s.inFlight)
+}
+
+// MaxInFlight is the most ECR calls the fake answered at once (STS calls
+// are not counted).
+func (s *Server) MaxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxInFlight
 }
 
 func (s *Server) record(c Call) {
