@@ -22,8 +22,14 @@ RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
 
 FROM ${RUNTIME_IMAGE}
 # git deepens shallow clones over HTTPS; the base image's CA bundle
-# (ca-certificates-bundle) serves both git and the Go binary.
-RUN apk add --no-cache git
+# (ca-certificates-bundle) serves both git and the Go binary. Each git program
+# outside the main binary links its own copy of libgit (1.5-2 MB apiece):
+# the ones pack-publish never runs (servers, IMAP, dumb-HTTP, scalar) are
+# removed in the same layer, keeping git-remote-http(s) for fetches.
+RUN apk add --no-cache git \
+ && cd "$(git --exec-path)" \
+ && rm -f git-daemon git-http-backend git-http-fetch git-http-push git-imap-send \
+          git-shell git-sh-i18n--envsubst scalar /usr/bin/scalar /usr/bin/git-shell
 COPY --from=build /out/pack-publish /usr/local/bin/pack-publish
 # No USER line: GitHub runs Docker actions as root, and the workspace it mounts
 # belongs to the runner user; pack-publish passes `-c safe.directory=<workspace>`
