@@ -50,6 +50,9 @@ func TestLoad_precedence(t *testing.T) {
 		{"auto is ecr with a role", []string{"--registry", "proxy.example.com", "--role-to-assume", "arn:aws:iam::123456789012:role/pub"}, nil, func(c *Config) any { return c.Auth }, "ecr"},
 		{"auto stays auto elsewhere", []string{"--registry", "harbor.example.com"}, nil, func(c *Config) any { return c.Auth }, "auto"},
 		{"robot user kept", []string{"--username", "robot$ci", "--password", "p"}, nil, func(c *Config) any { return c.Username }, "robot$ci"},
+		// fork pull requests and unprotected GitLab branches get no secrets; a dry run needs none
+		{"dry run without the password", []string{"--registry", "h", "--username", "robot$ci"}, nil, func(c *Config) any { return c.DryRun }, true},
+		{"basic dry run without the password", []string{"--registry", "h", "--auth", "basic", "--username", "u"}, nil, func(c *Config) any { return c.Auth }, "basic"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,6 +89,7 @@ func TestLoad_errors(t *testing.T) {
 		{"many problems", []string{"--registry", "h", "--detect", "some", "--auth", "magic", "--concurrency", "x", "--packs", "../out"},
 			[]string{"input detect:", "input auth:", "input concurrency:", "input packs:"}},
 		{"basic needs password", []string{"--registry", "h", "--auth", "basic", "--username", "u"}, []string{"input auth: basic auth needs both"}},
+		{"username needs password", []string{"--registry", "h", "--username", "u"}, []string{"input password: username is set but password is empty"}},
 		{"ecr with password", []string{"--registry", "h", "--auth", "ecr", "--username", "u", "--password", "secretpw"}, []string{"input auth: auth is ecr"}},
 		{"bad role arn", []string{"--registry", "h", "--auth", "ecr", "--role-to-assume", "my-role"}, []string{"input role-to-assume:", "not an IAM role ARN"}},
 		{"bad session name", []string{"--registry", "h", "--auth", "ecr", "--role-session-name", "a b"}, []string{"input role-session-name:"}},
