@@ -14,8 +14,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 )
 
 // Defaults of Options.
