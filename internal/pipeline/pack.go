@@ -240,6 +240,7 @@ func (r *run) pushBasePath(ctx context.Context, res *Result) error {
 // the manifest it would push).
 func (r *run) publish(ctx context.Context, it *item) {
 	name, version := it.res.Name, it.res.Version
+	it.res.Reference = r.reference(name, version)
 	start := time.Now()
 	layer, contents, err := r.build(ctx, it)
 	it.res.Timings.ArchiveMS = time.Since(start).Milliseconds()
@@ -254,11 +255,10 @@ func (r *run) publish(ctx context.Context, it *item) {
 	if it.ahead != nil {
 		a = <-it.ahead
 	} else {
-		a.dst, a.tag, a.ref, a.destErr = r.destination(ctx, it)
+		a.dst, a.tag, a.destErr = r.destination(ctx, it)
 		a.lookupErr = errNotLookedUp
 	}
 	dst, tag := a.dst, a.tag
-	it.res.Reference = a.ref
 	if err := a.destErr; err != nil {
 		it.res.Status, it.res.Message = StatusFailed, err.Error()
 		return
@@ -341,7 +341,7 @@ func (r *run) immutableNote(ctx context.Context, dst oras.Target) string {
 // before the pack's turn comes.
 type ahead struct {
 	dst       oras.Target
-	tag, ref  string
+	tag       string
 	destErr   error
 	published *publish.Published
 	lookupErr error // publish.Pack looks again when set
@@ -390,7 +390,7 @@ func (r *run) lookAhead(ctx context.Context, items []*item) (wait func()) {
 				a.destErr = ctx.Err()
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
-				a.dst, a.tag, a.ref, a.destErr = r.destination(ctx, it)
+				a.dst, a.tag, a.destErr = r.destination(ctx, it)
 				a.lookupErr = errNotLookedUp
 				if a.destErr == nil {
 					a.published, a.lookupErr = publish.Lookup(ctx, a.dst, a.tag)
@@ -402,36 +402,45 @@ func (r *run) lookAhead(ctx context.Context, items []*item) (wait func()) {
 	return wg.Wait
 }
 
-// destination returns where a pack goes, under which tag and its
-// reference; a dry run has no destination. On ECR the repository is created
-// first when it is missing.
-func (r *run) destination(ctx context.Context, it *item) (dst oras.Target, tag, ref string, err error) {
+// reference is where a pack is shown to go: REGISTRY/PATH:VERSION (also in
+// a dry run, when a registry is given) or LAYOUT:NAME-VERSION; empty when
+// its name cannot be a repository.
+func (r *run) reference(name, version string) string {
+	if r.cfg.OCILayout != "" && !r.cfg.DryRun {
+		return displayPath(r.cfg, r.cfg.OCILayout) + ":" + name + "-" + version
+	}
+	repoPath, err := registry.PackPath(r.cfg.BasePath, name)
+	if err != nil || r.cfg.Registry == "" {
+		return ""
+	}
+	return r.cfg.Registry + "/" + repoPath + ":" + version
+}
+
+// destination returns where a pack goes and under which tag; a dry run has
+// no destination. On ECR the repository is created first when it is
+// missing.
+func (r *run) destination(ctx context.Context, it *item) (oras.Target, string, error) {
 	name, version := it.res.Name, it.res.Version
 	switch {
 	case r.cfg.DryRun:
-		if repoPath, err := registry.PackPath(r.cfg.BasePath, name); err == nil && r.cfg.Registry != "" {
-			ref = r.cfg.Registry + "/" + repoPath + ":" + version
-		}
-		return nil, "", ref, nil
+		return nil, "", nil
 	case r.layout != nil:
-		tag := name + "-" + version
-		return r.layout, tag, displayPath(r.cfg, r.cfg.OCILayout) + ":" + tag, nil
+		return r.layout, name + "-" + version, nil
 	}
 	repoPath, err := registry.PackPath(r.cfg.BasePath, name)
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", err
 	}
 	repo, err := registry.Repository(r.client, r.cfg.Registry, repoPath, r.cfg.PlainHTTP)
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", err
 	}
-	ref = r.cfg.Registry + "/" + repoPath + ":" + version
 	if r.ecr != nil {
 		if err := r.ensureRepository(ctx, repoPath); err != nil {
-			return nil, "", ref, err
+			return nil, "", err
 		}
 	}
-	return repo, version, ref, nil
+	return repo, version, nil
 }
 
 // memoryLimit is the archive size kept in memory; larger archives spill to
