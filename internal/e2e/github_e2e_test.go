@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"flag"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote/auth"
 
+	"github.com/pack-publish/pack-publish/internal/gittest"
 	"github.com/pack-publish/pack-publish/internal/registry"
 	"github.com/pack-publish/pack-publish/internal/registrytest"
 )
@@ -43,8 +45,8 @@ func TestGitHub(t *testing.T) {
 				t.Errorf("first line %q, want the mask command", first)
 			}
 			env.scanAll(t, srv.Password)
-			repos := len(decodePublished(t, env.outputs(t)["published"])) + 1 // and the base path
-			checkAuthDetours(t, "first run", a, srv.Requests(), repos)
+			packs := len(decodePublished(t, env.outputs(t)["published"]))
+			checkAuthDetours(t, "first run", a, srv.Requests(), packs)
 
 			outputs := env.outputs(t)
 			var b strings.Builder
@@ -110,9 +112,9 @@ func TestGitHub(t *testing.T) {
 				t.Errorf("re-run uploaded %d blobs", n)
 			}
 			reqs := srv.Requests()
-			checkAuthDetours(t, "re-run", a, reqs, repos)
-			if n := len(reqs) - countAuthDetours(reqs); n != repos {
-				t.Errorf("re-run: %d registry requests besides authentication, want %d (one per pack and one for the base path)", n, repos)
+			checkAuthDetours(t, "re-run", a, reqs, packs)
+			if n := len(reqs) - countAuthDetours(reqs); n != packs+1 {
+				t.Errorf("re-run: %d registry requests besides authentication, want %d (one per pack and one for the base path)", n, packs+1)
 			}
 		})
 	}
@@ -133,9 +135,10 @@ func countAuthDetours(reqs []registrytest.Request) int {
 // checkAuthDetours: with basic auth the client learns the scheme from the
 // first answer and sends credentials up front afterwards (the base-path check
 // and the first tag lookup run at once: at most two 401s); with Harbor's
-// token flow, one 401 and one token per repository, however many requests
-// (pull, then push) the repository gets.
-func checkAuthDetours(t *testing.T, run string, a registrytest.Auth, reqs []registrytest.Request, repos int) {
+// token flow, one 401 and one token for the base path and one per group of
+// registry.TokenGroup packs, however many requests (pull, then push) their
+// repositories get.
+func checkAuthDetours(t *testing.T, run string, a registrytest.Auth, reqs []registrytest.Request, packs int) {
 	t.Helper()
 	var challenges, tokens int
 	for _, r := range reqs {
@@ -152,8 +155,9 @@ func checkAuthDetours(t *testing.T, run string, a registrytest.Auth, reqs []regi
 			t.Errorf("%s: %d 401 answers and %d token fetches, want at most 2 and none", run, challenges, tokens)
 		}
 	case registrytest.Harbor:
-		if challenges != repos || tokens != repos {
-			t.Errorf("%s: %d 401 answers and %d token fetches, want %d of each (one per repository)", run, challenges, tokens, repos)
+		want := 1 + (packs+registry.TokenGroup-1)/registry.TokenGroup
+		if challenges != want || tokens != want {
+			t.Errorf("%s: %d 401 answers and %d token fetches, want %d of each (base path, and one per group of %d packs)", run, challenges, tokens, want, registry.TokenGroup)
 		}
 	}
 }
@@ -171,5 +175,34 @@ func golden(t *testing.T, name, got string) {
 	}
 	if diff := cmp.Diff(string(want), got); diff != "" {
 		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
+	}
+}
+
+// TestGitHub_tokenGroups: 40 packs on Harbor's token flow fetch one token
+// for the base path and one per group of registry.TokenGroup packs (4), on
+// the first run and on the re-run, which asks one manifest per pack.
+func TestGitHub_tokenGroups(t *testing.T) {
+	t.Parallel()
+	srv := registrytest.New(t, registrytest.Options{Auth: registrytest.Harbor})
+	repo := gittest.Init(t)
+	const packs = 40
+	for i := range packs {
+		repo.Write(gittest.Pack(fmt.Sprintf("packs/p%02d", i), fmt.Sprintf("p%02d", i), "1.0.0"))
+	}
+	repo.Commit("40 packs")
+	inputs := map[string]string{
+		"registry": srv.Host, "base-path": "team-a", "username": srv.Username, "password": srv.Password,
+		"ca-file": srv.CAFile, "detect": "all", "packs-dir": "packs",
+	}
+	for _, run := range []string{"first run", "re-run"} {
+		srv.Reset()
+		env := newGHEnv(t, repo.Dir, inputs)
+		if r := env.run(t); r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s", run, r.code, r.stdout)
+		}
+		if n := len(decodePublished(t, env.outputs(t)["published"])); n != packs {
+			t.Fatalf("%s: %d packs published, want %d", run, n, packs)
+		}
+		checkAuthDetours(t, run, registrytest.Harbor, srv.Requests(), packs)
 	}
 }

@@ -34,7 +34,8 @@ type item struct {
 	pack    *pack.Pack
 	fsys    fs.FS
 	entries []archive.Entry
-	ahead   chan ahead // set by lookAhead
+	ahead   chan ahead         // set by lookAhead
+	repo    *remote.Repository // set by openRepositories, sharing a token with its group
 }
 
 func (it *item) valid() bool { return it.res.Status != StatusInvalid }
@@ -354,34 +355,49 @@ var errNotLookedUp = errors.New("not looked up")
 // are archived. On a re-run these lookups are the only registry requests,
 // bound by latency rather than bandwidth, so they get more of them in
 // flight than the uploads do; a pack's turn then rarely waits for one.
+//
+// The repositories share a token per group of registry.TokenGroup, and the
+// lookups go in waves so that the client meets each 401 once: first one
+// lookup (its answer says how the registry authenticates; basic credentials
+// are then sent up front), then the first of every other group (each fetches
+// its group's token), then the rest.
+//
 // The returned wait blocks until every lookup has ended.
 func (r *run) lookAhead(ctx context.Context, items []*item) (wait func()) {
 	var wg sync.WaitGroup
 	if r.cfg.DryRun {
 		return wg.Wait
 	}
-	sem := make(chan struct{}, 4*r.cfg.Concurrency)
-	// The first lookup goes alone: its answer tells the client how the
-	// registry authenticates (basic credentials are then sent up front), so
-	// the others do not each meet a 401 first.
-	var first chan struct{}
+	var valid []*item
 	for _, it := range items {
-		if !it.valid() || it.res.Status != "" {
-			continue
+		if it.valid() && it.res.Status == "" {
+			valid = append(valid, it)
 		}
+	}
+	r.openRepositories(valid)
+	sem := make(chan struct{}, 4*r.cfg.Concurrency)
+	var first, groupLed chan struct{} // closed when the first lookup, and the group's first, have ended
+	for i, it := range valid {
 		it.ahead = make(chan ahead, 1)
-		leader, opened := first == nil, first
-		if leader {
+		var after, done chan struct{}
+		switch {
+		case i == 0:
 			first = make(chan struct{})
-			opened = first
+			groupLed, done = first, first
+		case i%registry.TokenGroup == 0:
+			groupLed = make(chan struct{})
+			after, done = first, groupLed
+		default:
+			after = groupLed
 		}
 		wg.Go(func() {
 			var a ahead
-			if leader {
-				defer close(opened)
-			} else {
+			if done != nil {
+				defer close(done)
+			}
+			if after != nil {
 				select {
-				case <-opened:
+				case <-after:
 				case <-ctx.Done():
 				}
 			}
@@ -400,6 +416,32 @@ func (r *run) lookAhead(ctx context.Context, items []*item) (wait func()) {
 		})
 	}
 	return wg.Wait
+}
+
+// openRepositories opens the registry repositories of items, in the order
+// lookAhead groups them, so that each group of registry.TokenGroup shares a
+// token. An item whose repository cannot be opened is left to destination,
+// which reports why.
+func (r *run) openRepositories(items []*item) {
+	if r.client == nil {
+		return
+	}
+	var (
+		paths []string
+		owner []*item
+	)
+	for _, it := range items {
+		if p, err := registry.PackPath(r.cfg.BasePath, it.res.Name); err == nil {
+			paths, owner = append(paths, p), append(owner, it)
+		}
+	}
+	repos, err := registry.Repositories(r.client, r.cfg.Registry, paths, r.cfg.PlainHTTP)
+	if err != nil {
+		return
+	}
+	for i, repo := range repos {
+		owner[i].repo = repo
+	}
 }
 
 // reference is where a pack is shown to go: REGISTRY/PATH:VERSION (also in
@@ -431,9 +473,11 @@ func (r *run) destination(ctx context.Context, it *item) (oras.Target, string, e
 	if err != nil {
 		return nil, "", err
 	}
-	repo, err := registry.Repository(r.client, r.cfg.Registry, repoPath, r.cfg.PlainHTTP)
-	if err != nil {
-		return nil, "", err
+	repo := it.repo
+	if repo == nil {
+		if repo, err = registry.Repository(r.client, r.cfg.Registry, repoPath, r.cfg.PlainHTTP); err != nil {
+			return nil, "", err
+		}
 	}
 	if r.ecr != nil {
 		if err := r.ensureRepository(ctx, repoPath); err != nil {

@@ -1,7 +1,10 @@
 package registry
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
 
@@ -188,9 +193,53 @@ func TestRepository(t *testing.T) {
 			}
 			scoped, ok := repo.Client.(pushScoped)
 			if repo.Reference.Registry != tc.host || repo.Reference.Repository != tc.path || repo.PlainHTTP != tc.plainHTTP ||
-				!ok || scoped.client != client || scoped.ref != repo.Reference {
+				!ok || scoped.client != client || len(scoped.refs) != 1 || scoped.refs[0] != repo.Reference {
 				t.Errorf("Repository(%q, %q) = %+v", tc.host, tc.path, repo.Reference)
 			}
 		})
+	}
+}
+
+// TestRepositories_tokenGroups: on Harbor's token flow, 20 repositories
+// looked up and then pushed to cost one 401 and one token per group of
+// TokenGroup, not per repository nor per action.
+func TestRepositories_tokenGroups(t *testing.T) {
+	t.Parallel()
+	srv := registrytest.New(t, registrytest.Options{Auth: registrytest.Harbor})
+	client, err := NewClient(Options{CAFile: srv.CAFile,
+		Credential: auth.StaticCredential(srv.Host, auth.Credential{Username: srv.Username, Password: srv.Password})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := make([]string, 20)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("team-a/spectro-packs/archive/p%02d", i)
+	}
+	repos, err := Repositories(client, srv.Host, paths, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	blob := []byte("{}")
+	desc := content.NewDescriptorFromBytes("application/vnd.unknown.config.v1+json", blob)
+	for _, repo := range repos { // pull, then push
+		if _, err := repo.Resolve(ctx, "1.0.0"); !errors.Is(err, errdef.ErrNotFound) {
+			t.Fatalf("Resolve(%s) = %v, want not found", repo.Reference, err)
+		}
+		if err := repo.Push(ctx, desc, bytes.NewReader(blob)); err != nil {
+			t.Fatalf("Push(%s) = %v", repo.Reference, err)
+		}
+	}
+	var challenges, tokens int
+	for _, r := range srv.Requests() {
+		switch {
+		case r.Path == "/service/token":
+			tokens++
+		case r.Status == http.StatusUnauthorized:
+			challenges++
+		}
+	}
+	if want := 2; tokens != want || challenges != want { // 16 + 4
+		t.Errorf("%d tokens and %d 401 answers for 20 repositories, want %d of each", tokens, challenges, want)
 	}
 }
