@@ -124,7 +124,7 @@ func Repository(client *auth.Client, host, path string, plainHTTP bool) (*remote
 
 // TokenGroup is how many repositories Repositories puts under one token. A
 // token names every repository it covers (about 100 bytes each) and travels
-// in a request header: 16 keep it near 2 KB, well below the 8 KB header
+// in a request header: 16 keep it at 2 to 3 KB, well below the 8 KB header
 // limits of common proxies.
 const TokenGroup = 16
 
