@@ -8,11 +8,18 @@
 //     (401 with `WWW-Authenticate: Basic realm="test"` unless the
 //     credentials match).
 //   - [Harbor]: Harbor's bearer-token flow: 401 with
-//     `Bearer realm="https://<host>/service/token",service="harbor-registry"`,
-//     and a token endpoint on the same server that checks basic auth for the
-//     robot account (default user `robot$ci`) and returns {"token": ...}.
-//     oras-go's auth.Client follows it without extra settings, because the
-//     realm host equals the registry host.
+//     `Bearer realm="https://<host>/service/token",service="harbor-registry"`
+//     and the scope the request needs, and a token endpoint on the same
+//     server that checks basic auth for the robot account (default user
+//     `robot$ci`) and returns {"token": ...} granting the scopes asked for; a
+//     request whose token does not grant its action on its repository gets
+//     401 again. oras-go's auth.Client follows it without extra settings,
+//     because the realm host equals the registry host.
+//
+// Cross-repository blob mounts (POST .../blobs/uploads/?mount=&from=) are
+// carried out, as distribution and Harbor do, when the source holds the blob
+// (and, on Harbor, the token may pull from it); otherwise they start an
+// ordinary upload. [Server.Mounts] counts them.
 //
 // Usage, with the ca-file a user would give:
 //

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -40,8 +41,10 @@ type Request struct {
 	Method    string
 	Path      string
 	Status    int
-	Upload    bool   // part of a blob upload: POST, PATCH or PUT under /blobs/uploads/
-	UserAgent string // as sent by the client
+	Upload    bool     // part of a blob upload: POST, PATCH or PUT under /blobs/uploads/
+	Mounted   bool     // a cross-repository mount the registry carried out (201)
+	Scopes    []string // of a token request: the scope parameters asked for
+	UserAgent string   // as sent by the client
 }
 
 // Server is a running test registry.
@@ -54,7 +57,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	requests []Request
-	token    string
+	tokens   map[string]map[string]string // Harbor: token -> repository -> actions it grants
 }
 
 // New starts a registry that stops when the test ends.
@@ -66,8 +69,8 @@ func New(t testing.TB, opts Options) *Server {
 	if opts.Password == "" {
 		opts.Password = "s3cret"
 	}
-	s := &Server{Username: opts.Username, Password: opts.Password, token: randomToken()}
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	s := &Server{Username: opts.Username, Password: opts.Password, tokens: map[string]map[string]string{}}
+	reg := s.mount(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	var h http.Handler
 	switch opts.Auth {
 	case Basic:
@@ -107,6 +110,17 @@ func (s *Server) Reset() {
 	s.requests = nil
 }
 
+// Mounts counts the cross-repository mounts the registry carried out.
+func (s *Server) Mounts() int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Mounted {
+			n++
+		}
+	}
+	return n
+}
+
 // BlobUploads counts the requests that were part of blob uploads (a
 // monolithic upload is two: POST, then PUT).
 func (s *Server) BlobUploads() int {
@@ -133,7 +147,12 @@ func (s *Server) record(next http.Handler) http.Handler {
 		s.mu.Lock()
 		upload := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodDelete &&
 			strings.Contains(r.URL.Path, "/blobs/uploads/")
-		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Status: sw.status, Upload: upload, UserAgent: r.UserAgent()})
+		req := Request{Method: r.Method, Path: r.URL.Path, Status: sw.status, Upload: upload, UserAgent: r.UserAgent(),
+			Mounted: upload && r.URL.Query().Get("mount") != "" && sw.status == http.StatusCreated}
+		if r.URL.Path == "/service/token" {
+			req.Scopes = r.URL.Query()["scope"]
+		}
+		s.requests = append(s.requests, req)
 		s.mu.Unlock()
 	})
 }
@@ -149,6 +168,12 @@ func (s *Server) basic(next http.Handler) http.Handler {
 	})
 }
 
+// harbor answers as Harbor's token flow does: a token from /service/token
+// grants the actions asked for in its scope parameters (all of them, for the
+// robot account), and a registry request needs a token that grants its
+// action on its repository, else 401 with the challenge for that scope. A
+// mount also needs pull on the repository mounted from, else it is refused
+// as a mount and starts an ordinary upload, as distribution does.
 func (s *Server) harbor(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/service/token" {
@@ -156,25 +181,99 @@ func (s *Server) harbor(next http.Handler) http.Handler {
 				unauthorized(w)
 				return
 			}
+			grants := map[string]string{}
+			for _, sc := range r.URL.Query()["scope"] {
+				if parts := strings.Split(sc, ":"); len(parts) == 3 && parts[0] == "repository" {
+					grants[parts[1]] += "," + parts[2]
+				}
+			}
+			token := randomToken()
+			s.mu.Lock()
+			s.tokens[token] = grants
+			s.mu.Unlock()
 			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(map[string]string{"token": s.token})
+			_ = json.NewEncoder(w).Encode(map[string]string{"token": token})
 			return
 		}
-		if r.Header.Get("Authorization") != "Bearer "+s.token {
+		name, action := repositoryOf(r)
+		s.mu.Lock()
+		grants, known := s.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+		s.mu.Unlock()
+		if !known || (name != "" && !grantsAction(grants[name], action)) {
 			scope := ""
-			if parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/v2/"), "/"); len(parts) > 2 {
-				name := strings.Join(parts[:len(parts)-2], "/")
-				action := "pull,push"
-				if r.Method == http.MethodGet || r.Method == http.MethodHead {
-					action = "pull"
-				}
+			if name != "" {
 				scope = `,scope="repository:` + name + `:` + action + `"`
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="https://`+r.Host+`/service/token",service="harbor-registry"`+scope)
 			unauthorized(w)
 			return
 		}
+		if from := r.URL.Query().Get("from"); from != "" && !grantsAction(grants[from], "pull") {
+			q := r.URL.Query()
+			q.Del("mount")
+			q.Del("from")
+			r.URL.RawQuery = q.Encode()
+		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// repositoryOf returns the repository a /v2/ request names and the action
+// it needs: pull to read, pull,push to write.
+func repositoryOf(r *http.Request) (name, action string) {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/v2/"), "/")
+	if len(parts) < 3 {
+		return "", ""
+	}
+	for i := len(parts) - 2; i > 0; i-- {
+		if parts[i] == "manifests" || parts[i] == "blobs" || parts[i] == "tags" {
+			name = strings.Join(parts[:i], "/")
+			break
+		}
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return name, "pull"
+	}
+	return name, "pull,push"
+}
+
+// grantsAction reports whether the comma-separated granted actions hold
+// every action of want.
+func grantsAction(granted, want string) bool {
+	for _, a := range strings.Split(want, ",") {
+		if !slices.Contains(strings.Split(granted, ","), a) {
+			return false
+		}
+	}
+	return true
+}
+
+// mount carries out cross-repository blob mounts (POST
+// /v2/NAME/blobs/uploads/?mount=DIGEST&from=OTHER), which
+// go-containerregistry's registry does not: it keeps blobs by digest for all
+// repositories, so a blob OTHER can serve is mounted by answering 201. A
+// mount of a blob it does not hold starts an ordinary upload.
+func (s *Server) mount(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		dgst, from := q.Get("mount"), q.Get("from")
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/blobs/uploads/") || dgst == "" || from == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		probe := httptest.NewRecorder()
+		next.ServeHTTP(probe, httptest.NewRequest(http.MethodHead, "/v2/"+from+"/blobs/"+dgst, nil))
+		if probe.Code != http.StatusOK {
+			q.Del("mount")
+			q.Del("from")
+			r.URL.RawQuery = q.Encode()
+			next.ServeHTTP(w, r)
+			return
+		}
+		name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v2/"), "/blobs/uploads/")
+		w.Header().Set("Location", "/v2/"+name+"/blobs/"+dgst)
+		w.Header().Set("Docker-Content-Digest", dgst)
+		w.WriteHeader(http.StatusCreated)
 	})
 }
 
