@@ -47,6 +47,9 @@ func TestGitHub(t *testing.T) {
 			env.scanAll(t, srv.Password)
 			packs := len(decodePublished(t, env.outputs(t)["published"]))
 			checkAuthDetours(t, "first run", a, srv.Requests(), packs)
+			if n := srv.Mounts(); n != packs {
+				t.Errorf("first run: %d config blobs mounted from the base path, want %d (one per pack)", n, packs)
+			}
 
 			outputs := env.outputs(t)
 			var b strings.Builder

@@ -231,6 +231,7 @@ func (r *run) pushBasePath(ctx context.Context, res *Result) error {
 		return r.withHint(fmt.Errorf("pushing the base-path artifact to %s/%s: %w", r.cfg.Registry, repoPath, err))
 	}
 	res.BasePath = &Pushed{Reference: r.cfg.Registry + "/" + repoPath, Digest: desc.Digest.String(), Pushed: pushed}
+	r.mountFrom = repoPath // it holds the config blob every pack's manifest names
 	if pushed {
 		r.opts.Logf("pushed the base-path artifact %s@%s", res.BasePath.Reference, desc.Digest)
 	}
@@ -272,9 +273,10 @@ func (r *run) publish(ctx context.Context, it *item) {
 	}()
 
 	opts := publish.Options{
-		Title:     archive.FileName(name, version),
-		Created:   it.res.Created,
-		Overwrite: r.cfg.Overwrite,
+		Title:           archive.FileName(name, version),
+		Created:         it.res.Created,
+		Overwrite:       r.cfg.Overwrite,
+		MountConfigFrom: r.mountFrom,
 		SameFiles: func(ctx context.Context, existing io.Reader) ([]string, error) {
 			theirs, err := archive.ReadContents(existing, archive.Options{})
 			if err != nil {
@@ -435,7 +437,13 @@ func (r *run) openRepositories(items []*item) {
 			paths, owner = append(paths, p), append(owner, it)
 		}
 	}
-	repos, err := registry.Repositories(r.client, r.cfg.Registry, paths, r.cfg.PlainHTTP)
+	var shared []string // the base path, which the packs mount the config blob from
+	if r.ecr == nil {
+		if base, err := registry.BasePath(r.cfg.BasePath); err == nil {
+			shared = append(shared, base)
+		}
+	}
+	repos, err := registry.Repositories(r.client, r.cfg.Registry, paths, r.cfg.PlainHTTP, shared...)
 	if err != nil {
 		return
 	}

@@ -165,6 +165,9 @@ type run struct {
 	times  map[string]time.Time // last commit time per pack folder
 	// ecrCalls bounds the ECR API calls in flight to cfg.Concurrency.
 	ecrCalls chan struct{}
+	// mountFrom is the base-path repository once its artifact is there:
+	// packs mount the config blob from it.
+	mountFrom string
 }
 
 // each runs fn on every item, cfg.Concurrency at a time.

@@ -38,6 +38,11 @@ type Options struct {
 	// SameFiles compares a published layer whose digest differs from ours
 	// with our archive; an empty diff means the same files.
 	SameFiles func(ctx context.Context, existing io.Reader) (diff []string, err error)
+	// MountConfigFrom names a repository of the same registry that holds the
+	// config blob (the base path's): the blob is mounted from it, one request
+	// instead of an upload's two. Registries that cannot mount take an
+	// ordinary upload.
+	MountConfigFrom string
 }
 
 // Status is how a pack ended, spelled as in the contract.
@@ -189,7 +194,7 @@ func Pack(ctx context.Context, dst oras.Target, tag string, layer Layer, opts Op
 			return pushBlob(ctx, dst, layerDesc, rc)
 		})
 	}
-	up.Go(func() error { return pushBlob(ctx, dst, m.Config, bytes.NewReader(emptyConfig)) })
+	up.Go(func() error { return pushConfig(ctx, dst, m.Config, opts.MountConfigFrom) })
 	if err := up.Wait(); err != nil {
 		return Outcome{}, fmt.Errorf("pushing %s: %w", tag, err)
 	}
@@ -221,6 +226,20 @@ func pushBlob(ctx context.Context, dst oras.Target, d ocispec.Descriptor, r io.R
 		return nil
 	}
 	return err
+}
+
+// pushConfig puts the config blob into dst: mounted from the repository
+// from where dst can mount (a registry answers a mount with 201, or starts
+// an upload of the blob it cannot mount), else uploaded.
+func pushConfig(ctx context.Context, dst oras.Target, d ocispec.Descriptor, from string) error {
+	if m, ok := dst.(registry.Mounter); ok && from != "" {
+		err := m.Mount(ctx, d, from, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(emptyConfig)), nil })
+		if err == nil {
+			return nil
+		}
+		// A registry that rejects the mount request itself: upload as usual.
+	}
+	return pushBlob(ctx, dst, d, bytes.NewReader(emptyConfig))
 }
 
 // pushManifest puts the manifest under the tag: in one request on a

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
 	"oras.land/oras-go/v2/registry"
@@ -132,8 +133,18 @@ const TokenGroup = 16
 // does, but asking in groups of TokenGroup for one token that covers pull
 // and push on the whole group: a token registry (Harbor, GHCR, Docker Hub)
 // then issues one token per group instead of one per repository, and each
-// group meets one 401 instead of one per repository.
-func Repositories(client *auth.Client, host string, paths []string, plainHTTP bool) ([]*remote.Repository, error) {
+// group meets one 401 instead of one per repository. Every group's token
+// also covers the shared repositories (the base path, which the packs mount
+// the config blob from).
+func Repositories(client *auth.Client, host string, paths []string, plainHTTP bool, shared ...string) ([]*remote.Repository, error) {
+	var sharedRefs []registry.Reference
+	for _, p := range shared {
+		repo, err := Repository(client, host, p, plainHTTP)
+		if err != nil {
+			return nil, err
+		}
+		sharedRefs = append(sharedRefs, repo.Reference)
+	}
 	repos := make([]*remote.Repository, len(paths))
 	for i, p := range paths {
 		repo, err := Repository(client, host, p, plainHTTP)
@@ -144,9 +155,9 @@ func Repositories(client *auth.Client, host string, paths []string, plainHTTP bo
 	}
 	for start := 0; start < len(repos); start += TokenGroup {
 		group := repos[start:min(start+TokenGroup, len(repos))]
-		refs := make([]registry.Reference, len(group))
-		for i, repo := range group {
-			refs[i] = repo.Reference
+		refs := slices.Clone(sharedRefs)
+		for _, repo := range group {
+			refs = append(refs, repo.Reference)
 		}
 		for _, repo := range group {
 			repo.Client = pushScoped{client, refs}
