@@ -20,6 +20,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/auth"
 
 	"github.com/pack-publish/pack-publish/internal/archive"
 	"github.com/pack-publish/pack-publish/internal/pack"
@@ -225,6 +226,7 @@ func (r *run) pushBasePath(ctx context.Context, res *Result) error {
 	_, err = r.retry.Do(ctx, func(ctx context.Context) error {
 		var err error
 		desc, pushed, err = publish.BasePath(ctx, repo, BasePathCreated)
+		r.registryAnswered()
 		return err
 	})
 	if err != nil {
@@ -358,11 +360,13 @@ var errNotLookedUp = errors.New("not looked up")
 // bound by latency rather than bandwidth, so they get more of them in
 // flight than the uploads do; a pack's turn then rarely waits for one.
 //
-// The repositories share a token per group of registry.TokenGroup, and the
-// lookups go in waves so that the client meets each 401 once: first one
-// lookup (its answer says how the registry authenticates; basic credentials
-// are then sent up front), then the first of every other group (each fetches
-// its group's token), then the rest.
+// On a registry the lookups wait for a first answer, to the base-path check
+// (made while the packs were validated) or to the first lookup: it tells the
+// client how the registry authenticates, so basic credentials are then sent
+// up front rather than after a 401 each.
+// On a token registry the repositories share a token per group of
+// registry.TokenGroup, and the rest of each group waits for its first lookup,
+// which fetches the token: each group meets one 401.
 //
 // The returned wait blocks until every lookup has ended.
 func (r *run) lookAhead(ctx context.Context, items []*item) (wait func()) {
@@ -378,31 +382,28 @@ func (r *run) lookAhead(ctx context.Context, items []*item) (wait func()) {
 	}
 	r.openRepositories(valid)
 	sem := make(chan struct{}, 4*r.cfg.Concurrency)
-	var first, groupLed chan struct{} // closed when the first lookup, and the group's first, have ended
+	if r.client == nil {
+		r.registryAnswered()
+	}
+	var groupLed chan struct{} // closed when the group's first lookup has ended
 	for i, it := range valid {
 		it.ahead = make(chan ahead, 1)
-		var after, done chan struct{}
-		switch {
-		case i == 0:
-			first = make(chan struct{})
-			groupLed, done = first, first
-		case i%registry.TokenGroup == 0:
+		leader := i%registry.TokenGroup == 0
+		if leader {
 			groupLed = make(chan struct{})
-			after, done = first, groupLed
-		default:
-			after = groupLed
 		}
+		led := groupLed
 		wg.Go(func() {
-			var a ahead
-			if done != nil {
-				defer close(done)
+			if leader {
+				defer close(led)
 			}
-			if after != nil {
-				select {
-				case <-after:
-				case <-ctx.Done():
+			if i > 0 {
+				waitClosed(ctx, r.answered)
+				if !leader && r.tokenAuth(ctx) {
+					waitClosed(ctx, led)
 				}
 			}
+			var a ahead
 			select {
 			case <-ctx.Done():
 				a.destErr = ctx.Err()
@@ -415,9 +416,35 @@ func (r *run) lookAhead(ctx context.Context, items []*item) (wait func()) {
 				}
 			}
 			it.ahead <- a
+			if i == 0 {
+				r.registryAnswered()
+			}
 		})
 	}
 	return wg.Wait
+}
+
+// registryAnswered records that the client has had an answer from the
+// registry, and so knows how it authenticates.
+func (r *run) registryAnswered() {
+	r.answeredOnce.Do(func() { close(r.answered) })
+}
+
+// waitClosed blocks until ch is closed or ctx is done.
+func waitClosed(ctx context.Context, ch <-chan struct{}) {
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	}
+}
+
+// tokenAuth reports whether the registry has asked for bearer tokens.
+func (r *run) tokenAuth(ctx context.Context) bool {
+	if r.client == nil {
+		return false
+	}
+	scheme, err := r.client.Cache.GetScheme(ctx, r.cfg.Registry)
+	return err == nil && scheme == auth.SchemeBearer
 }
 
 // openRepositories opens the registry repositories of items, in the order

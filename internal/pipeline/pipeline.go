@@ -90,7 +90,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	res.Selected = dirs
 
 	r := &run{cfg: cfg, opts: opts, git: git.Runner{Dir: cfg.Workspace}, retry: opts.Retry,
-		ecrCalls: make(chan struct{}, cfg.Concurrency)}
+		ecrCalls: make(chan struct{}, cfg.Concurrency), answered: make(chan struct{})}
 	if r.tmp, err = os.MkdirTemp("", "pack-publish-"); err != nil {
 		return nil, fmt.Errorf("creating a temporary folder: %w", err)
 	}
@@ -168,6 +168,9 @@ type run struct {
 	// mountFrom is the base-path repository once its artifact is there:
 	// packs mount the config blob from it.
 	mountFrom string
+	// answered is closed once the registry has answered a first request.
+	answered     chan struct{}
+	answeredOnce sync.Once
 }
 
 // each runs fn on every item, cfg.Concurrency at a time.

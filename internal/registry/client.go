@@ -118,7 +118,7 @@ func Repository(client *auth.Client, host, path string, plainHTTP bool) (*remote
 	if repo.Reference.Reference != "" {
 		return nil, fmt.Errorf("opening repository %s/%s: a repository path takes no tag or digest", host, path)
 	}
-	repo.Client = pushScoped{client, []registry.Reference{repo.Reference}}
+	repo.Client = newPushScoped(client, []registry.Reference{repo.Reference})
 	repo.PlainHTTP = plainHTTP
 	return repo, nil
 }
@@ -159,8 +159,9 @@ func Repositories(client *auth.Client, host string, paths []string, plainHTTP bo
 		for _, repo := range group {
 			refs = append(refs, repo.Reference)
 		}
+		scoped := newPushScoped(client, refs)
 		for _, repo := range group {
-			repo.Client = pushScoped{client, refs}
+			repo.Client = scoped
 		}
 	}
 	return repos, nil
@@ -175,13 +176,18 @@ func Repositories(client *auth.Client, host string, paths []string, plainHTTP bo
 // its pull token: token services grant the part of the request they allow.
 type pushScoped struct {
 	client *auth.Client
-	refs   []registry.Reference
+	host   string
+	scopes []string // repository:NAME:pull,push of each repository, cleaned once
+}
+
+func newPushScoped(client *auth.Client, refs []registry.Reference) pushScoped {
+	scopes := make([]string, len(refs))
+	for i, ref := range refs {
+		scopes[i] = auth.ScopeRepository(ref.Repository, auth.ActionPull, auth.ActionPush)
+	}
+	return pushScoped{client: client, host: refs[0].Host(), scopes: auth.CleanScopes(scopes)}
 }
 
 func (c pushScoped) Do(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	for _, ref := range c.refs {
-		ctx = auth.AppendRepositoryScope(ctx, ref, auth.ActionPull, auth.ActionPush)
-	}
-	return c.client.Do(req.WithContext(ctx))
+	return c.client.Do(req.WithContext(auth.AppendScopesForHost(req.Context(), c.host, c.scopes...)))
 }

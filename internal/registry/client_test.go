@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -193,7 +194,8 @@ func TestRepository(t *testing.T) {
 			}
 			scoped, ok := repo.Client.(pushScoped)
 			if repo.Reference.Registry != tc.host || repo.Reference.Repository != tc.path || repo.PlainHTTP != tc.plainHTTP ||
-				!ok || scoped.client != client || len(scoped.refs) != 1 || scoped.refs[0] != repo.Reference {
+				!ok || scoped.client != client || scoped.host != tc.host ||
+				!slices.Equal(scoped.scopes, []string{"repository:" + tc.path + ":pull,push"}) {
 				t.Errorf("Repository(%q, %q) = %+v", tc.host, tc.path, repo.Reference)
 			}
 		})
