@@ -365,8 +365,9 @@ var errNotLookedUp = errors.New("not looked up")
 // client how the registry authenticates, so basic credentials are then sent
 // up front rather than after a 401 each.
 // On a token registry the repositories share a token per group of
-// registry.TokenGroup, and the rest of each group waits for its first lookup,
-// which fetches the token: each group meets one 401.
+// registry.TokenGroup (see openRepositories), and the rest of each group
+// waits for its first lookup, which fetches the token: each group meets one
+// 401.
 //
 // The returned wait blocks until every lookup has ended.
 func (r *run) lookAhead(ctx context.Context, items []*item) (wait func()) {
@@ -380,27 +381,29 @@ func (r *run) lookAhead(ctx context.Context, items []*item) (wait func()) {
 			valid = append(valid, it)
 		}
 	}
-	r.openRepositories(valid)
+	groups := r.openRepositories(valid)
 	sem := make(chan struct{}, 4*r.cfg.Concurrency)
 	if r.client == nil {
 		r.registryAnswered()
 	}
-	var groupLed chan struct{} // closed when the group's first lookup has ended
+	led := map[int]chan struct{}{} // per token group: closed when its first lookup has ended
 	for i, it := range valid {
 		it.ahead = make(chan ahead, 1)
-		leader := i%registry.TokenGroup == 0
+		g := groups[i]
+		groupLed, seen := led[g]
+		leader := !seen
 		if leader {
 			groupLed = make(chan struct{})
+			led[g] = groupLed
 		}
-		led := groupLed
 		wg.Go(func() {
 			if leader {
-				defer close(led)
+				defer close(groupLed)
 			}
 			if i > 0 {
 				waitClosed(ctx, r.answered)
 				if !leader && r.tokenAuth(ctx) {
-					waitClosed(ctx, led)
+					waitClosed(ctx, groupLed)
 				}
 			}
 			var a ahead
@@ -447,21 +450,25 @@ func (r *run) tokenAuth(ctx context.Context) bool {
 	return err == nil && scheme == auth.SchemeBearer
 }
 
-// openRepositories opens the registry repositories of items, in the order
-// lookAhead groups them, so that each group of registry.TokenGroup shares a
-// token. An item whose repository cannot be opened is left to destination,
-// which reports why.
-func (r *run) openRepositories(items []*item) {
-	if r.client == nil {
-		return
-	}
+// openRepositories opens the registry repositories of items, sharing a
+// token per group of registry.TokenGroup, and returns each item's group
+// (its own, -1 upwards, where it has none: an OCI layout, or a name that
+// cannot be a repository, which destination then reports).
+func (r *run) openRepositories(items []*item) (groups []int) {
+	groups = make([]int, len(items))
 	var (
 		paths []string
-		owner []*item
+		owner []int
 	)
-	for _, it := range items {
+	for i := range groups {
+		groups[i] = -1 - i
+	}
+	if r.client == nil {
+		return groups
+	}
+	for i, it := range items {
 		if p, err := registry.PackPath(r.cfg.BasePath, it.res.Name); err == nil {
-			paths, owner = append(paths, p), append(owner, it)
+			paths, owner = append(paths, p), append(owner, i)
 		}
 	}
 	var shared []string // the base path, which the packs mount the config blob from
@@ -472,11 +479,13 @@ func (r *run) openRepositories(items []*item) {
 	}
 	repos, err := registry.Repositories(r.client, r.cfg.Registry, paths, r.cfg.PlainHTTP, shared...)
 	if err != nil {
-		return
+		return groups
 	}
-	for i, repo := range repos {
-		owner[i].repo = repo
+	for j, repo := range repos {
+		items[owner[j]].repo = repo
+		groups[owner[j]] = j / registry.TokenGroup
 	}
+	return groups
 }
 
 // reference is where a pack is shown to go: REGISTRY/PATH:VERSION (also in
