@@ -228,9 +228,10 @@ func pushBlob(ctx context.Context, dst oras.Target, d ocispec.Descriptor, r io.R
 	return err
 }
 
-// pushConfig puts the config blob into dst: mounted from the repository
-// from where dst can mount (a registry answers a mount with 201, or starts
-// an upload of the blob it cannot mount), else uploaded.
+// pushConfig puts the config blob into dst. On a registry, and given the
+// repository from, it is mounted from there: the registry answers 201, or,
+// when it cannot mount, opens an upload that Mount completes with the blob.
+// Elsewhere, or when the mount request itself fails, it is uploaded.
 func pushConfig(ctx context.Context, dst oras.Target, d ocispec.Descriptor, from string) error {
 	if m, ok := dst.(registry.Mounter); ok && from != "" {
 		err := m.Mount(ctx, d, from, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(emptyConfig)), nil })
