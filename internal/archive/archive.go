@@ -49,6 +49,10 @@ type Options struct {
 	MaxFileSize  int64     // 0 means DefaultMaxFileSize
 	MaxTotalSize int64     // 0 means DefaultMaxTotalSize
 	MaxEntries   int       // 0 means DefaultMaxEntries
+	// SkipContents: Write hashes no file and returns no Contents, for a
+	// caller that rarely needs them and can read them back from the archive
+	// (ReadContents) when it does; a pass of SHA-256 over every byte saved.
+	SkipContents bool
 }
 
 func (o Options) withDefaults() Options {

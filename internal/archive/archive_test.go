@@ -324,3 +324,31 @@ func TestWrite_pooledWriters(t *testing.T) {
 		}
 	}
 }
+
+// TestWrite_skipContents: without the contents, the same bytes, and the
+// contents ReadContents reads back are those Write would have returned.
+func TestWrite_skipContents(t *testing.T) {
+	t.Parallel()
+	dir := copyPack(t, defaultTree)
+	want, wantContents := build(t, dir)
+	fsys := os.DirFS(dir)
+	entries, _, err := Scan(t.Context(), fsys, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	contents, err := Write(t.Context(), &buf, fsys, filepath.Base(dir), entries, Options{SkipContents: true})
+	if err != nil || contents != nil {
+		t.Fatalf("Write(SkipContents) = %v, %v; want nil contents", contents, err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("Write(SkipContents) = sha256 %s, want %s", sha(buf.Bytes()), sha(want))
+	}
+	got, err := ReadContents(bytes.NewReader(buf.Bytes()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantContents, got); diff != "" {
+		t.Errorf("contents read back (-Write +ReadContents):\n%s", diff)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/klauspost/compress/gzip"
+	"hash"
 	"io"
 	"io/fs"
 	"slices"
@@ -75,7 +76,7 @@ func Write(ctx context.Context, w io.Writer, fsys fs.FS, top string, entries []E
 			}
 			h := header(name, tar.TypeReg, mode)
 			h.Size = e.Size
-			fi, err = writeFile(ctx, tw, fsys, e, h, buf)
+			fi, err = writeFile(ctx, tw, fsys, e, h, buf, !opts.SkipContents)
 		default:
 			err = fmt.Errorf("unknown entry type %q", e.Type)
 		}
@@ -83,6 +84,9 @@ func Write(ctx context.Context, w io.Writer, fsys fs.FS, top string, entries []E
 			return nil, fmt.Errorf("archiving %s: %w", e.Path, err)
 		}
 		contents[e.Path] = fi
+	}
+	if opts.SkipContents {
+		contents = nil
 	}
 	if err := tw.Close(); err != nil {
 		return nil, fmt.Errorf("archiving: %w", err)
@@ -95,6 +99,9 @@ func Write(ctx context.Context, w io.Writer, fsys fs.FS, top string, entries []E
 	}
 	return contents, nil
 }
+
+// onlyWriter hides every method but Write.
+type onlyWriter struct{ io.Writer }
 
 // writers are the compressor and buffers of one Write. They are pooled: a
 // gzip writer's tables are far larger than a typical pack, so allocating
@@ -125,9 +132,9 @@ func getWriters(w io.Writer) (*writers, error) {
 	return wr, nil
 }
 
-// writeFile copies one file and hashes it, failing if its size changed
-// since Scan.
-func writeFile(ctx context.Context, tw *tar.Writer, fsys fs.FS, e Entry, h *tar.Header, buf []byte) (FileInfo, error) {
+// writeFile copies one file, hashing it if asked, failing if its size
+// changed since Scan.
+func writeFile(ctx context.Context, tw *tar.Writer, fsys fs.FS, e Entry, h *tar.Header, buf []byte, withSum bool) (FileInfo, error) {
 	f, err := fsys.Open(e.Path)
 	if err != nil {
 		return FileInfo{}, err
@@ -136,16 +143,27 @@ func writeFile(ctx context.Context, tw *tar.Writer, fsys fs.FS, e Entry, h *tar.
 	if err := tw.WriteHeader(h); err != nil {
 		return FileInfo{}, err
 	}
-	sum := sha256.New()
+	var (
+		dst io.Writer = onlyWriter{tw} // not tar's ReadFrom: it would bypass buf
+		sum hash.Hash
+	)
+	if withSum {
+		sum = sha256.New()
+		dst = io.MultiWriter(tw, sum)
+	}
 	src := io.LimitReader(ctxReader{ctx, f}, e.Size+1)
-	n, err := io.CopyBuffer(io.MultiWriter(tw, sum), src, buf)
+	n, err := io.CopyBuffer(dst, src, buf)
 	if errors.Is(err, tar.ErrWriteTooLong) || (err == nil && n != e.Size) {
 		return FileInfo{}, fmt.Errorf("the file changed while it was archived (it had %d bytes)", e.Size)
 	}
 	if err != nil {
 		return FileInfo{}, err
 	}
-	return FileInfo{Type: File, Exec: e.Exec, SHA256: hex.EncodeToString(sum.Sum(nil))}, nil
+	fi := FileInfo{Type: File, Exec: e.Exec}
+	if withSum {
+		fi.SHA256 = hex.EncodeToString(sum.Sum(nil))
+	}
+	return fi, nil
 }
 
 // ctxReader stops a long copy when ctx is done.

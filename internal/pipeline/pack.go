@@ -246,7 +246,7 @@ func (r *run) publish(ctx context.Context, it *item) {
 	name, version := it.res.Name, it.res.Version
 	it.res.Reference = r.reference(name, version)
 	start := time.Now()
-	layer, contents, err := r.build(ctx, it)
+	layer, err := r.build(ctx, it)
 	it.res.Timings.ArchiveMS = time.Since(start).Milliseconds()
 	if err != nil {
 		it.res.Status, it.res.Message = StatusFailed, err.Error()
@@ -279,12 +279,23 @@ func (r *run) publish(ctx context.Context, it *item) {
 		Created:         it.res.Created,
 		Overwrite:       r.cfg.Overwrite,
 		MountConfigFrom: r.mountFrom,
+		// Only when the digests differ: our files are read back from our own
+		// archive then, rather than hashed while every archive is written.
 		SameFiles: func(ctx context.Context, existing io.Reader) ([]string, error) {
 			theirs, err := archive.ReadContents(existing, archive.Options{})
 			if err != nil {
 				return nil, fmt.Errorf("reading the published archive: %w", err)
 			}
-			return archive.Diff(contents, theirs), nil
+			rc, err := layer.Open()
+			if err != nil {
+				return nil, fmt.Errorf("reading our archive: %w", err)
+			}
+			defer rc.Close()
+			ours, err := archive.ReadContents(rc, archive.Options{})
+			if err != nil {
+				return nil, fmt.Errorf("reading our archive: %w", err)
+			}
+			return archive.Diff(ours, theirs), nil
 		},
 	}
 	if dst == nil { // dry run
@@ -538,20 +549,19 @@ const memoryLimit = 2 << 20
 // build archives the pack, hashing it on the way. Small archives stay in
 // memory (their uploads can then be retried request by request); larger
 // ones go to a temporary file. A dry run keeps nothing but the digest.
-func (r *run) build(ctx context.Context, it *item) (publish.Layer, archive.Contents, error) {
+func (r *run) build(ctx context.Context, it *item) (publish.Layer, error) {
 	h := sha256.New()
 	sink := &spill{limit: memoryLimit, dir: r.tmp, name: archive.FileName(it.res.Name, it.res.Version), discard: r.cfg.DryRun}
 	defer sink.closeFile()
 	cw := &countWriter{w: io.MultiWriter(sink, h)}
 	top := filepath.Base(filepath.Join(r.cfg.Workspace, filepath.FromSlash(it.dir)))
-	contents, err := archive.Write(ctx, cw, it.fsys, top, it.entries, archive.Options{})
-	if err != nil {
-		return publish.Layer{}, nil, fmt.Errorf("archiving %s: %w", it.dir, err)
+	if _, err := archive.Write(ctx, cw, it.fsys, top, it.entries, archive.Options{SkipContents: true}); err != nil {
+		return publish.Layer{}, fmt.Errorf("archiving %s: %w", it.dir, err)
 	}
 	if err := sink.closeFile(); err != nil {
-		return publish.Layer{}, nil, fmt.Errorf("writing the archive: %w", err)
+		return publish.Layer{}, fmt.Errorf("writing the archive: %w", err)
 	}
-	return publish.Layer{Digest: digest.NewDigest(digest.SHA256, h), Size: cw.n, Open: sink.open}, contents, nil
+	return publish.Layer{Digest: digest.NewDigest(digest.SHA256, h), Size: cw.n, Open: sink.open}, nil
 }
 
 // spill keeps written bytes in memory up to limit, then moves them to a file.
