@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/pack-publish/pack-publish/internal/ecr"
 )
 
 // DefaultConcurrency is the number of packs processed at once when the
@@ -193,7 +195,7 @@ func (l *loader) checkRegistry(c *Config) {
 }
 
 func (l *loader) checkAuth(c *Config) {
-	if c.Auth == "auto" && c.Registry != "" && (c.RoleToAssume != "" || ecrHost.MatchString(c.Registry)) {
+	if c.Auth == "auto" && c.Registry != "" && (c.RoleToAssume != "" || isECRHost(c.Registry)) {
 		c.Auth = "ecr"
 	}
 	switch c.Auth {
@@ -204,7 +206,7 @@ func (l *loader) checkAuth(c *Config) {
 		if c.RoleToAssume != "" && !roleARN.MatchString(c.RoleToAssume) {
 			l.fail("role-to-assume", fmt.Sprintf("%q is not an IAM role ARN such as arn:aws:iam::123456789012:role/publisher", c.RoleToAssume))
 		}
-		if !sessionName.MatchString(c.RoleSessionName) {
+		if !ecr.ValidRoleSessionName(c.RoleSessionName) {
 			l.fail("role-session-name", "must be 2 to 64 characters of letters, digits and +=,.@_-")
 		}
 	case "basic":
@@ -230,11 +232,16 @@ func (l *loader) checkAuth(c *Config) {
 
 var (
 	pathComponent = regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$`)
-	ecrHost       = regexp.MustCompile(`^[0-9]{12}\.dkr(-fips)?\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?(:[0-9]+)?$`)
 	roleARN       = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
-	sessionName   = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	hostPort      = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$`)
 )
+
+// isECRHost reports whether host is a private ECR registry, as ecr.Login
+// reads it.
+func isECRHost(host string) bool {
+	_, _, ok := ecr.ParseHost(host)
+	return ok
+}
 
 // checkHost explains what is wrong with a registry value, or returns "".
 // The value itself is not echoed when it may hold credentials.

@@ -30,6 +30,10 @@ func ParseHost(host string) (account, region string, ok bool) {
 	return m[1], m[2], true
 }
 
+// ValidRoleSessionName reports whether STS accepts name as a
+// RoleSessionName: 2 to 64 letters, digits and +=,.@_- characters.
+func ValidRoleSessionName(name string) bool { return sessionName.MatchString(name) }
+
 // ValidateRepositoryName reports whether ECR accepts name as a repository
 // name: 2 to 256 characters, lower-case letters and digits in components
 // separated by '/', each component joined by single '.', '_' or '-'.
