@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,7 +45,7 @@ func TestGitHub(t *testing.T) {
 			}
 			env.scanAll(t, srv.Password)
 			packs := len(decodePublished(t, env.outputs(t)["published"]))
-			checkAuthDetours(t, "first run", a, srv.Requests(), packs)
+			checkAuthDetours(t, "first run", a, srv, packs)
 			if n := srv.Mounts(); n != packs {
 				t.Errorf("first run: %d config blobs mounted from the base path, want %d (one per pack)", n, packs)
 			}
@@ -114,25 +113,13 @@ func TestGitHub(t *testing.T) {
 			if n := srv.BlobUploads(); n != 0 {
 				t.Errorf("re-run uploaded %d blobs", n)
 			}
-			reqs := srv.Requests()
-			checkAuthDetours(t, "re-run", a, reqs, packs)
-			if n := len(reqs) - countAuthDetours(reqs); n != packs+1 {
+			checkAuthDetours(t, "re-run", a, srv, packs)
+			challenges, tokens := srv.AuthDetours()
+			if n := len(srv.Requests()) - challenges - tokens; n != packs+1 {
 				t.Errorf("re-run: %d registry requests besides authentication, want %d (one per pack and one for the base path)", n, packs+1)
 			}
 		})
 	}
-}
-
-// countAuthDetours counts the requests authentication costs: 401 answers
-// and token fetches.
-func countAuthDetours(reqs []registrytest.Request) int {
-	n := 0
-	for _, r := range reqs {
-		if r.Status == http.StatusUnauthorized || r.Path == "/service/token" {
-			n++
-		}
-	}
-	return n
 }
 
 // checkAuthDetours: with basic auth the client learns the scheme from the
@@ -141,17 +128,9 @@ func countAuthDetours(reqs []registrytest.Request) int {
 // token flow, one 401 and one token for the base path and one per group of
 // registry.TokenGroup packs, however many requests (pull, then push) their
 // repositories get.
-func checkAuthDetours(t *testing.T, run string, a registrytest.Auth, reqs []registrytest.Request, packs int) {
+func checkAuthDetours(t *testing.T, run string, a registrytest.Auth, srv *registrytest.Server, packs int) {
 	t.Helper()
-	var challenges, tokens int
-	for _, r := range reqs {
-		switch {
-		case r.Path == "/service/token":
-			tokens++
-		case r.Status == http.StatusUnauthorized:
-			challenges++
-		}
-	}
+	challenges, tokens := srv.AuthDetours()
 	switch a {
 	case registrytest.Basic:
 		if challenges > 2 || tokens != 0 {
@@ -206,6 +185,6 @@ func TestGitHub_tokenGroups(t *testing.T) {
 		if n := len(decodePublished(t, env.outputs(t)["published"])); n != packs {
 			t.Fatalf("%s: %d packs published, want %d", run, n, packs)
 		}
-		checkAuthDetours(t, run, registrytest.Harbor, srv.Requests(), packs)
+		checkAuthDetours(t, run, registrytest.Harbor, srv, packs)
 	}
 }

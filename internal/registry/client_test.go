@@ -232,15 +232,7 @@ func TestRepositories_tokenGroups(t *testing.T) {
 			t.Fatalf("Push(%s) = %v", repo.Reference, err)
 		}
 	}
-	var challenges, tokens int
-	for _, r := range srv.Requests() {
-		switch {
-		case r.Path == "/service/token":
-			tokens++
-		case r.Status == http.StatusUnauthorized:
-			challenges++
-		}
-	}
+	challenges, tokens := srv.AuthDetours()
 	if want := 2; tokens != want || challenges != want { // 16 + 4
 		t.Errorf("%d tokens and %d 401 answers for 20 repositories, want %d of each", tokens, challenges, want)
 	}

@@ -19,6 +19,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 )
 
+// tokenPath is where Harbor's token service answers.
+const tokenPath = "/service/token"
+
 // Auth selects the registry's authentication.
 type Auth int
 
@@ -111,22 +114,24 @@ func (s *Server) Reset() {
 }
 
 // Mounts counts the cross-repository mounts the registry carried out.
-func (s *Server) Mounts() int {
-	n := 0
-	for _, r := range s.Requests() {
-		if r.Mounted {
-			n++
-		}
-	}
-	return n
-}
+func (s *Server) Mounts() int { return s.count(func(r Request) bool { return r.Mounted }) }
 
 // BlobUploads counts the requests that were part of blob uploads (a
 // monolithic upload is two: POST, then PUT).
-func (s *Server) BlobUploads() int {
+func (s *Server) BlobUploads() int { return s.count(func(r Request) bool { return r.Upload }) }
+
+// AuthDetours counts what authentication cost: 401 answers to registry
+// requests, and token fetches (Harbor).
+func (s *Server) AuthDetours() (challenges, tokens int) {
+	tokens = s.count(func(r Request) bool { return r.Path == tokenPath })
+	challenges = s.count(func(r Request) bool { return r.Path != tokenPath && r.Status == http.StatusUnauthorized })
+	return challenges, tokens
+}
+
+func (s *Server) count(match func(Request) bool) int {
 	n := 0
 	for _, r := range s.Requests() {
-		if r.Upload {
+		if match(r) {
 			n++
 		}
 	}
@@ -149,7 +154,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 			strings.Contains(r.URL.Path, "/blobs/uploads/")
 		req := Request{Method: r.Method, Path: r.URL.Path, Status: sw.status, Upload: upload, UserAgent: r.UserAgent(),
 			Mounted: upload && r.URL.Query().Get("mount") != "" && sw.status == http.StatusCreated}
-		if r.URL.Path == "/service/token" {
+		if r.URL.Path == tokenPath {
 			req.Scopes = r.URL.Query()["scope"]
 		}
 		s.requests = append(s.requests, req)
@@ -176,7 +181,7 @@ func (s *Server) basic(next http.Handler) http.Handler {
 // as a mount and starts an ordinary upload, as distribution does.
 func (s *Server) harbor(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/service/token" {
+		if r.URL.Path == tokenPath {
 			if u, p, ok := r.BasicAuth(); !ok || u != s.Username || p != s.Password {
 				unauthorized(w)
 				return
