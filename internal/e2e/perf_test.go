@@ -241,7 +241,7 @@ func BenchmarkPerfP1(b *testing.B) {
 	reg, regCPU := startPlainDistribution(b)
 	bin := buildBinary(b)
 	ws := genPacks(b, 50, true)
-	proxy, slow := newLatencyProxy(b, reg, 25*time.Millisecond)
+	_, slow := newLatencyProxy(b, reg, 25*time.Millisecond)
 	for i := 0; b.Loop(); i++ {
 		ours := packPublish(b, bin, ws, slow, fmt.Sprintf("ours%d", i))
 		theirs := documentedFlow(b, ws, slow, fmt.Sprintf("doc%d", i))
@@ -260,7 +260,6 @@ func BenchmarkPerfP1(b *testing.B) {
 		b.ReportMetric(layout.Seconds(), "ours-oci-layout-s")
 		b.ReportMetric(layout.Seconds()/floor.Seconds(), "layout-x-of-floor")
 	}
-	_ = proxy
 }
 
 // BenchmarkPerfConcurrency measures the default concurrency's neighbours
