@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -63,7 +64,8 @@ func (c *Config) Secrets() []string {
 	if c.Password == "" {
 		return nil
 	}
-	return []string{c.Password}
+	// A registry may echo the Authorization header: user:password in base64.
+	return []string{c.Password, base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Password))}
 }
 
 // Source is where inputs come from: command-line flags, then INPUT_<NAME>

@@ -151,3 +151,17 @@ func FuzzSplitList(f *testing.F) {
 		}
 	})
 }
+
+// TestConfig_Secrets: the basic password is a secret, and so is the
+// Authorization header value a registry may echo (user:password in base64).
+func TestConfig_Secrets(t *testing.T) {
+	t.Parallel()
+	c := &Config{Username: "robot$ci", Password: "s3cr3t"}
+	want := []string{"s3cr3t", "cm9ib3QkY2k6czNjcjN0"}
+	if diff := cmp.Diff(want, c.Secrets()); diff != "" {
+		t.Errorf("Secrets() (-want +got):\n%s", diff)
+	}
+	if got := (&Config{Username: "u"}).Secrets(); got != nil {
+		t.Errorf("Secrets() without a password = %q, want none", got)
+	}
+}
