@@ -61,7 +61,7 @@ func TestLoad_precedence(t *testing.T) {
 		{"ca-file with plain-http for palette", []string{"--registry", "h", "--plain-http", "--ca-file", "ca.pem", "--palette-api-key", "k", "--palette-registry", "r"}, nil,
 			func(c *Config) any { return c.CAFile }, "/work/ca.pem"},
 		{"both secrets masked", []string{"--username", "u", "--password", "p", "--palette-api-key", "k", "--palette-registry", "r"}, nil,
-			func(c *Config) any { return c.Secrets() }, []string{"p", "k"}},
+			func(c *Config) any { return c.Secrets() }, []string{"p", "dTpw", "k"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,7 +102,7 @@ func TestLoad_errors(t *testing.T) {
 		{"ecr with password", []string{"--registry", "h", "--auth", "ecr", "--username", "u", "--password", "secretpw"}, []string{"input auth: auth is ecr"}},
 		{"bad role arn", []string{"--registry", "h", "--auth", "ecr", "--role-to-assume", "my-role"}, []string{"input role-to-assume:", "not an IAM role ARN"}},
 		{"bad session name", []string{"--registry", "h", "--auth", "ecr", "--role-session-name", "a b"}, []string{"input role-session-name:"}},
-		{"unknown flag", []string{"--nope"}, []string{"flag provided but not defined: -nope"}},
+		{"unknown flag", []string{"--nope"}, []string{"unknown flag --nope"}},
 		{"both destinations", []string{"--registry", "h", "--oci-layout", "out"}, []string{"input oci-layout:"}},
 		{"palette key without registry", []string{"--registry", "h", "--palette-api-key", "secretpw"}, []string{"input palette-registry: required with palette-api-key"}},
 		{"palette over http", []string{"--registry", "h", "--palette-api-key", "secretpw", "--palette-registry", "r", "--palette-url", "http://palette.example.com"},
@@ -168,4 +168,18 @@ func FuzzSplitList(f *testing.F) {
 			seen[item] = true
 		}
 	})
+}
+
+// TestConfig_Secrets: the basic password is a secret, and so is the
+// Authorization header value a registry may echo (user:password in base64).
+func TestConfig_Secrets(t *testing.T) {
+	t.Parallel()
+	c := &Config{Username: "robot$ci", Password: "s3cr3t"}
+	want := []string{"s3cr3t", "cm9ib3QkY2k6czNjcjN0"}
+	if diff := cmp.Diff(want, c.Secrets()); diff != "" {
+		t.Errorf("Secrets() (-want +got):\n%s", diff)
+	}
+	if got := (&Config{Username: "u"}).Secrets(); got != nil {
+		t.Errorf("Secrets() without a password = %q, want none", got)
+	}
 }
