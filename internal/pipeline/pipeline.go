@@ -156,6 +156,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	for _, it := range items {
 		res.Packs = append(res.Packs, it.res)
 	}
+	res.Palette = r.syncPalette(ctx, res.Packs)
 	res.Timings.TotalMS = opts.Now().Sub(start).Milliseconds()
 	return res, nil
 }
