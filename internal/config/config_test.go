@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pack-publish/pack-publish/internal/pack"
 )
 
 func loadSpec(t *testing.T) Spec {
@@ -52,6 +54,8 @@ func TestLoad_precedence(t *testing.T) {
 		{"robot user kept", []string{"--username", "robot$ci", "--password", "p"}, nil, func(c *Config) any { return c.Username }, "robot$ci"},
 		// fork pull requests and unprotected GitLab branches get no secrets; a dry run needs none
 		{"dry run without the password", []string{"--registry", "h", "--username", "robot$ci"}, nil, func(c *Config) any { return c.DryRun }, true},
+		{"ignore-rules list", []string{"--ignore-rules", "N7, v5\nF4"}, nil, func(c *Config) any { return c.IgnoreRules }, pack.Ignore{"N7": true, "V5": true, "F4": true}},
+		{"ignore-rules empty", nil, nil, func(c *Config) any { return len(c.IgnoreRules) }, 0},
 		{"basic dry run without the password", []string{"--registry", "h", "--auth", "basic", "--username", "u"}, nil, func(c *Config) any { return c.Auth }, "basic"},
 	}
 	for _, tc := range tests {
@@ -94,6 +98,8 @@ func TestLoad_errors(t *testing.T) {
 		{"bad role arn", []string{"--registry", "h", "--auth", "ecr", "--role-to-assume", "my-role"}, []string{"input role-to-assume:", "not an IAM role ARN"}},
 		{"bad session name", []string{"--registry", "h", "--auth", "ecr", "--role-session-name", "a b"}, []string{"input role-session-name:"}},
 		{"unknown flag", []string{"--nope"}, []string{"flag provided but not defined: -nope"}},
+		{"unknown rule", []string{"--dry-run", "--ignore-rules", "N7,N77,Q1"}, []string{`input ignore-rules: "N77" is not a rule id (did you mean N7?)`, `"Q1" is not a rule id`}},
+		{"required rule", []string{"--dry-run", "--ignore-rules", "N2"}, []string{"input ignore-rules: N2 cannot be ignored"}},
 		{"both destinations", []string{"--registry", "h", "--oci-layout", "out"}, []string{"input oci-layout:"}},
 	}
 	for _, tc := range tests {

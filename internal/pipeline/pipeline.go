@@ -115,8 +115,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		basePath <- nil
 	}
 	r.each(ctx, items, r.validate)
-	markDuplicates(items)
-	checkDisplayNames(items, r.cfg.Strict)
+	r.checkSet(items)
 	if r.cfg.CheckVersionIncrement && res.BaseSHA != "" {
 		r.each(ctx, items, func(ctx context.Context, it *item) { r.checkBump(ctx, it, res.BaseSHA) })
 	}
