@@ -57,6 +57,15 @@ func TestLoad_precedence(t *testing.T) {
 		{"ignore-rules list", []string{"--ignore-rules", "N7, v5\nF4"}, nil, func(c *Config) any { return c.IgnoreRules }, pack.Ignore{"N7": true, "V5": true, "F4": true}},
 		{"ignore-rules empty", nil, nil, func(c *Config) any { return len(c.IgnoreRules) }, 0},
 		{"basic dry run without the password", []string{"--registry", "h", "--auth", "basic", "--username", "u"}, nil, func(c *Config) any { return c.Auth }, "basic"},
+		{"palette defaults", []string{"--palette-api-key", "k", "--palette-registry", "r"}, nil,
+			func(c *Config) any { return []any{c.PaletteURL, c.PaletteTimeout.String(), c.Secrets()} }, []any{"https://api.spectrocloud.com", "10m0s", []string{"k"}}},
+		{"palette self-hosted", []string{"--palette-api-key", "k", "--palette-registry", "r", "--palette-url", "palette.example.com/", "--palette-timeout", "90s"}, nil,
+			func(c *Config) any { return []any{c.PaletteURL, c.PaletteTimeout.String()} }, []any{"https://palette.example.com", "1m30s"}},
+		{"palette url unchecked without a key", []string{"--palette-url", "http://palette.example.com"}, nil, func(c *Config) any { return c.PaletteAPIKey }, ""},
+		{"ca-file with plain-http for palette", []string{"--registry", "h", "--plain-http", "--ca-file", "ca.pem", "--palette-api-key", "k", "--palette-registry", "r"}, nil,
+			func(c *Config) any { return c.CAFile }, "/work/ca.pem"},
+		{"both secrets masked", []string{"--username", "u", "--password", "p", "--palette-api-key", "k", "--palette-registry", "r"}, nil,
+			func(c *Config) any { return c.Secrets() }, []string{"p", "dTpw", "k"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,10 +106,19 @@ func TestLoad_errors(t *testing.T) {
 		{"ecr with password", []string{"--registry", "h", "--auth", "ecr", "--username", "u", "--password", "secretpw"}, []string{"input auth: auth is ecr"}},
 		{"bad role arn", []string{"--registry", "h", "--auth", "ecr", "--role-to-assume", "my-role"}, []string{"input role-to-assume:", "not an IAM role ARN"}},
 		{"bad session name", []string{"--registry", "h", "--auth", "ecr", "--role-session-name", "a b"}, []string{"input role-session-name:"}},
-		{"unknown flag", []string{"--nope"}, []string{"flag provided but not defined: -nope"}},
+		{"unknown flag", []string{"--nope"}, []string{"unknown flag --nope"}},
 		{"unknown rule", []string{"--dry-run", "--ignore-rules", "N7,N77,Q1"}, []string{`input ignore-rules: "N77" is not a rule id (did you mean N7?)`, `"Q1" is not a rule id`}},
 		{"required rule", []string{"--dry-run", "--ignore-rules", "N2"}, []string{"input ignore-rules: N2 cannot be ignored"}},
 		{"both destinations", []string{"--registry", "h", "--oci-layout", "out"}, []string{"input oci-layout:"}},
+		{"palette key without registry", []string{"--registry", "h", "--palette-api-key", "secretpw"}, []string{"input palette-registry: required with palette-api-key"}},
+		{"palette over http", []string{"--registry", "h", "--palette-api-key", "secretpw", "--palette-registry", "r", "--palette-url", "http://palette.example.com"},
+			[]string{"input palette-url:", "in the clear"}},
+		{"palette url with credentials", []string{"--registry", "h", "--palette-api-key", "k", "--palette-registry", "r", "--palette-url", "https://u:secretpw@p.example.com"},
+			[]string{"input palette-url: must not contain credentials"}},
+		{"palette with oci-layout", []string{"--oci-layout", "out", "--palette-api-key", "secretpw", "--palette-registry", "r"}, []string{"input palette-api-key:", "oci-layout"}},
+		{"palette timeout", []string{"--registry", "h", "--palette-timeout", "10"}, []string{"input palette-timeout: \"10\" is not a positive Go duration"}},
+		{"palette timeout negative", []string{"--registry", "h", "--palette-timeout", "-1m"}, []string{"input palette-timeout:"}},
+		{"plain-http with ca-file", []string{"--registry", "h", "--plain-http", "--ca-file", "ca.pem"}, []string{"input plain-http:"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -156,4 +174,18 @@ func FuzzSplitList(f *testing.F) {
 			seen[item] = true
 		}
 	})
+}
+
+// TestConfig_Secrets: the basic password is a secret, and so is the
+// Authorization header value a registry may echo (user:password in base64).
+func TestConfig_Secrets(t *testing.T) {
+	t.Parallel()
+	c := &Config{Username: "robot$ci", Password: "s3cr3t"}
+	want := []string{"s3cr3t", "cm9ib3QkY2k6czNjcjN0"}
+	if diff := cmp.Diff(want, c.Secrets()); diff != "" {
+		t.Errorf("Secrets() (-want +got):\n%s", diff)
+	}
+	if got := (&Config{Username: "u"}).Secrets(); got != nil {
+		t.Errorf("Secrets() without a password = %q, want none", got)
+	}
 }
