@@ -231,6 +231,9 @@ func (r *run) openDestination(ctx context.Context) error {
 			r.opts.Logf("logged in to ECR %s as %s (account %s, region %s)", cfg.Registry, r.ecr.Username, r.ecr.RegistryID, r.ecr.Region)
 		} else {
 			r.ecr = nil
+			if errors.Is(loginErr, ecr.ErrWrongRegistry) { // the token goes nowhere: nothing is attempted
+				return fmt.Errorf("%w: %w", ErrConfig, loginErr)
+			}
 		}
 	} else {
 		var err error
