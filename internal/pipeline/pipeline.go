@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 	"github.com/pack-publish/pack-publish/internal/git"
 	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/publish"
+	"github.com/pack-publish/pack-publish/internal/redact"
 	"github.com/pack-publish/pack-publish/internal/registry"
 )
 
@@ -90,7 +92,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	res.Selected = dirs
 
 	r := &run{cfg: cfg, opts: opts, git: git.Runner{Dir: cfg.Workspace}, retry: opts.Retry,
-		ecrCalls: make(chan struct{}, cfg.Concurrency), answered: make(chan struct{})}
+		ecrCalls: make(chan struct{}, cfg.Concurrency), answered: make(chan struct{}),
+		secrets: &redact.Secrets{}}
+	// The configured secrets are masked by the front end already; every
+	// secret obtained from now on is masked as it is added.
+	r.secrets.Add(cfg.Secrets()...)
+	r.secrets.Mask = opts.Mask
+	defer r.redactResult(res)
 	if r.tmp, err = os.MkdirTemp("", "pack-publish-"); err != nil {
 		return nil, fmt.Errorf("creating a temporary folder: %w", err)
 	}
@@ -99,7 +107,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	// configuration unusable.
 	loginErr := r.openDestination(ctx)
 	if errors.Is(loginErr, ErrConfig) {
-		return nil, loginErr
+		return nil, r.secrets.Error(loginErr)
 	}
 
 	items := make([]*item, len(dirs))
@@ -115,8 +123,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		basePath <- nil
 	}
 	r.each(ctx, items, r.validate)
-	markDuplicates(items)
-	checkDisplayNames(items, r.cfg.Strict)
+	r.checkSet(items)
 	if r.cfg.CheckVersionIncrement && res.BaseSHA != "" {
 		r.each(ctx, items, func(ctx context.Context, it *item) { r.checkBump(ctx, it, res.BaseSHA) })
 	}
@@ -148,8 +155,20 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	for _, it := range items {
 		res.Packs = append(res.Packs, it.res)
 	}
+	res.Palette = r.syncPalette(ctx, res.Packs)
 	res.Timings.TotalMS = opts.Now().Sub(start).Milliseconds()
 	return res, nil
+}
+
+// redactResult removes every secret of the run from the messages and
+// notices of res, whichever way an error reached them.
+func (r *run) redactResult(res *Result) {
+	for i := range res.Packs {
+		res.Packs[i].Message = r.secrets.String(res.Packs[i].Message)
+	}
+	for i := range res.Notices {
+		res.Notices[i] = r.secrets.String(res.Notices[i])
+	}
 }
 
 // run holds what the packs of one run share.
@@ -161,8 +180,11 @@ type run struct {
 	client *auth.Client // registry mode
 	layout *oci.Store   // oci-layout mode
 	ecr    *ecr.Session // auth: ecr
-	retry  publish.RetryPolicy
-	times  map[string]time.Time // last commit time per pack folder
+	// secrets holds every secret of the run (basic password, OIDC token,
+	// STS keys, ECR token and password): messages are redacted with it.
+	secrets *redact.Secrets
+	retry   publish.RetryPolicy
+	times   map[string]time.Time // last commit time per pack folder
 	// ecrCalls bounds the ECR API calls in flight to cfg.Concurrency.
 	ecrCalls chan struct{}
 	// mountFrom is the base-path repository once its artifact is there:
@@ -205,13 +227,16 @@ func (r *run) openDestination(ctx context.Context) error {
 		r.ecr, loginErr = ecr.Login(ctx, ecr.Options{
 			Registry: cfg.Registry, Region: cfg.AWSRegion, RoleToAssume: cfg.RoleToAssume, RoleSessionName: cfg.RoleSessionName,
 			Audience: cfg.Audience, WebIdentityTokenFile: cfg.WebIdentityTokenFile,
-			IDToken: r.opts.IDToken, Getenv: r.opts.Getenv, Mask: r.opts.Mask,
+			IDToken: r.opts.IDToken, Getenv: r.opts.Getenv, Secrets: r.secrets,
 		})
 		if loginErr == nil {
 			cred = auth.StaticCredential(cfg.Registry, auth.Credential{Username: r.ecr.Username, Password: r.ecr.Password})
 			r.opts.Logf("logged in to ECR %s as %s (account %s, region %s)", cfg.Registry, r.ecr.Username, r.ecr.RegistryID, r.ecr.Region)
 		} else {
 			r.ecr = nil
+			if errors.Is(loginErr, ecr.ErrWrongRegistry) { // the token goes nowhere: nothing is attempted
+				return fmt.Errorf("%w: %w", ErrConfig, loginErr)
+			}
 		}
 	} else {
 		var err error
@@ -254,8 +279,15 @@ func displayPath(cfg *config.Config, p string) string {
 // selectPacks decides which pack folders this run handles: the packs input,
 // every pack (detect: all), or the packs changed between two commits.
 func selectPacks(ctx context.Context, cfg *config.Config, opts Options, res *Result) ([]string, error) {
+	fsys := os.DirFS(cfg.Workspace)
 	if len(cfg.Packs) > 0 {
+		if err := checkFolders(fsys, "packs", cfg.Packs); err != nil {
+			return nil, err
+		}
 		return cfg.Packs, nil
+	}
+	if err := checkFolders(fsys, "packs-dir", cfg.PacksDirs); err != nil {
+		return nil, err
 	}
 	if cfg.Detect == "changed" {
 		rng, err := changes.ResolveRange(opts.Getenv, cfg.Base, cfg.Head)
@@ -279,7 +311,7 @@ func selectPacks(ctx context.Context, cfg *config.Config, opts Options, res *Res
 			res.Notices = append(res.Notices, "publishing every pack: "+rng.AllReason)
 		}
 	}
-	dirs, err := pack.Discover(ctx, os.DirFS(cfg.Workspace), cfg.PacksDirs)
+	dirs, err := pack.Discover(ctx, fsys, cfg.PacksDirs)
 	if err != nil {
 		return nil, fmt.Errorf("%w: input packs-dir: %w", ErrConfig, err)
 	}
@@ -311,4 +343,58 @@ func (r *run) created(dir string) string {
 		}
 	}
 	return r.opts.Now().UTC().Format(time.RFC3339)
+}
+
+// checkFolders fails with ErrConfig, naming the input, when a folder of
+// dirs does not exist or is no folder: a typo must not turn into "pack.json
+// is missing" or into a run that finds nothing. A near sibling is suggested.
+func checkFolders(fsys fs.FS, input string, dirs []string) error {
+	var errs []error
+	for _, d := range dirs {
+		info, err := fs.Stat(fsys, d)
+		switch {
+		case err == nil && info.IsDir():
+			continue
+		case err == nil:
+			errs = append(errs, fmt.Errorf("%w: input %s: %q is a file, not a folder; give the folder that holds pack.json", ErrConfig, input, d))
+			continue
+		case !errors.Is(err, fs.ErrNotExist):
+			errs = append(errs, fmt.Errorf("%w: input %s: reading %q: %w", ErrConfig, input, d, err))
+			continue
+		}
+		msg := fmt.Sprintf("input %s: the folder %q does not exist (paths are relative to the workspace)", input, d)
+		if strings.ContainsAny(d, "*?[") {
+			msg += "; patterns are not expanded: list the folders"
+		} else if near := nearSibling(fsys, d); near != "" {
+			msg += fmt.Sprintf("; did you mean %q?", near)
+		}
+		errs = append(errs, fmt.Errorf("%w: %s", ErrConfig, msg))
+	}
+	return errors.Join(errs...)
+}
+
+// nearSibling returns the folder next to a missing path d whose name is
+// closest to d's, or "".
+func nearSibling(fsys fs.FS, d string) string {
+	parent := path.Dir(d)
+	entries, err := fs.ReadDir(fsys, parent)
+	if err != nil {
+		if parent == "." {
+			return ""
+		}
+		if p := nearSibling(fsys, parent); p != "" {
+			return path.Join(p, path.Base(d)) // the parent was misspelt
+		}
+		return ""
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	if s := config.Suggest(path.Base(d), names); s != "" {
+		return path.Join(parent, s)
+	}
+	return ""
 }
