@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pack-publish/pack-publish/internal/ecr"
+	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/palette"
 )
 
@@ -46,6 +47,8 @@ type Config struct {
 	OCILayout    string // absolute or empty
 	Concurrency  int
 	Strict       bool
+	// IgnoreRules are the validation rules not checked (ignore-rules).
+	IgnoreRules pack.Ignore
 	// CheckVersionIncrement: a pack changed between base and head must raise
 	// its version.
 	CheckVersionIncrement bool
@@ -188,6 +191,11 @@ func Load(spec Spec, src Source) (*Config, error) {
 		c.PacksDirs = []string{"."}
 	}
 	c.Packs = l.relPaths("packs", splitList(l.str("packs"), true))
+	if ig, err := pack.ParseIgnore(splitList(l.str("ignore-rules"), true)); err != nil {
+		l.fail("ignore-rules", err.Error())
+	} else {
+		c.IgnoreRules = ig
+	}
 
 	abs := func(name string) string {
 		p := l.str(name)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pack-publish/pack-publish/internal/pack"
 )
 
 func loadSpec(t *testing.T) Spec {
@@ -53,6 +55,8 @@ func TestLoad_precedence(t *testing.T) {
 		{"robot user kept", []string{"--username", "robot$ci", "--password", "p"}, nil, func(c *Config) any { return c.Username }, "robot$ci"},
 		// fork pull requests and unprotected GitLab branches get no secrets; a dry run needs none
 		{"dry run without the password", []string{"--registry", "h", "--username", "robot$ci"}, nil, func(c *Config) any { return c.DryRun }, true},
+		{"ignore-rules list", []string{"--ignore-rules", "N7, v5\nF4"}, nil, func(c *Config) any { return c.IgnoreRules }, pack.Ignore{"N7": true, "V5": true, "F4": true}},
+		{"ignore-rules empty", nil, nil, func(c *Config) any { return len(c.IgnoreRules) }, 0},
 		{"basic dry run without the password", []string{"--registry", "h", "--auth", "basic", "--username", "u"}, nil, func(c *Config) any { return c.Auth }, "basic"},
 		{"palette defaults", []string{"--palette-api-key", "k", "--palette-registry", "r"}, nil,
 			func(c *Config) any { return []any{c.PaletteURL, c.PaletteTimeout.String(), c.Secrets()} }, []any{"https://api.spectrocloud.com", "10m0s", []string{"k"}}},
@@ -110,6 +114,8 @@ func TestLoad_errors(t *testing.T) {
 			[]string{"input plain-http: auth is ecr (role-to-assume is set)", "set auth to basic, docker-config or none"}},
 		{"ecr insecure", []string{"--registry", "h.example", "--auth", "ecr", "--insecure"}, []string{"input insecure: auth is ecr"}},
 		{"unknown flag", []string{"--nope"}, []string{"unknown flag --nope"}},
+		{"unknown rule", []string{"--dry-run", "--ignore-rules", "N7,N77,Q1"}, []string{`input ignore-rules: "N77" is not a rule id (did you mean N7?)`, `"Q1" is not a rule id`}},
+		{"required rule", []string{"--dry-run", "--ignore-rules", "N2"}, []string{"input ignore-rules: N2 cannot be ignored"}},
 		{"both destinations", []string{"--registry", "h", "--oci-layout", "out"}, []string{"input oci-layout:"}},
 		{"palette key without registry", []string{"--registry", "h", "--palette-api-key", "secretpw"}, []string{"input palette-registry: required with palette-api-key"}},
 		{"palette over http", []string{"--registry", "h", "--palette-api-key", "secretpw", "--palette-registry", "r", "--palette-url", "http://palette.example.com"},

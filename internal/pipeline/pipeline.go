@@ -137,8 +137,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		basePath <- nil
 	}
 	r.each(ctx, items, r.validate)
-	markDuplicates(items)
-	checkDisplayNames(items, r.cfg.Strict)
+	r.checkSet(items)
 	if r.cfg.CheckVersionIncrement && res.BaseSHA != "" {
 		r.each(ctx, items, func(ctx context.Context, it *item) { r.checkBump(ctx, it, res.BaseSHA) })
 	}
@@ -206,6 +205,9 @@ type run struct {
 	// mountFrom is the base-path repository once its artifact is there:
 	// packs mount the config blob from it.
 	mountFrom string
+	// configs puts the config blob into each pack repository once, however
+	// many versions of the pack go there.
+	configs publish.Configs
 	// answered is closed once the registry has answered a first request.
 	answered     chan struct{}
 	answeredOnce sync.Once
