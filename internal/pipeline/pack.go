@@ -221,6 +221,7 @@ func (r *run) publish(ctx context.Context, it *item) {
 		Created:         it.res.Created,
 		Overwrite:       r.cfg.Overwrite,
 		MountConfigFrom: r.mountFrom,
+		Configs:         &r.configs,
 		// Only when the digests differ: our files are read back from our own
 		// archive then, rather than hashed while every archive is written.
 		SameFiles: func(ctx context.Context, existing io.Reader) ([]string, error) {

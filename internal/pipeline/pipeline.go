@@ -190,6 +190,9 @@ type run struct {
 	// mountFrom is the base-path repository once its artifact is there:
 	// packs mount the config blob from it.
 	mountFrom string
+	// configs puts the config blob into each pack repository once, however
+	// many versions of the pack go there.
+	configs publish.Configs
 	// answered is closed once the registry has answered a first request.
 	answered     chan struct{}
 	answeredOnce sync.Once
