@@ -45,6 +45,10 @@ func TestLoad_precedence(t *testing.T) {
 		{"concurrency default", nil, nil, func(c *Config) any { return c.Concurrency }, DefaultConcurrency},
 		{"workspace from github", nil, map[string]string{"GITHUB_WORKSPACE": "/github/workspace"}, func(c *Config) any { return c.Workspace }, "/github/workspace"},
 		{"gitlab dotenv default", nil, map[string]string{"GITLAB_CI": "true"}, func(c *Config) any { return c.DotenvFile }, "/work/pack-publish.env"},
+		{"gitlab report default", nil, map[string]string{"GITLAB_CI": "true"}, func(c *Config) any { return c.ReportFile }, "/work/pack-publish-report.json"},
+		{"no report by default elsewhere", nil, nil, func(c *Config) any { return c.ReportFile }, ""},
+		{"report-file inside the workspace", []string{"--report-file", "out/../r.json"}, nil, func(c *Config) any { return c.ReportFile }, "/work/r.json"},
+		{"absolute report-file anywhere", []string{"--report-file", "/tmp/r.json"}, nil, func(c *Config) any { return c.ReportFile }, "/tmp/r.json"},
 		{"auto is ecr on an ECR host", []string{"--registry", "123456789012.dkr.ecr.eu-west-1.amazonaws.com"}, nil, func(c *Config) any { return c.Auth }, "ecr"},
 		{"auto is ecr on a china ECR host", []string{"--registry", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn"}, nil, func(c *Config) any { return c.Auth }, "ecr"},
 		{"auto is ecr with a role", []string{"--registry", "proxy.example.com", "--role-to-assume", "arn:aws:iam::123456789012:role/pub"}, nil, func(c *Config) any { return c.Auth }, "ecr"},
@@ -95,6 +99,8 @@ func TestLoad_errors(t *testing.T) {
 		{"bad session name", []string{"--registry", "h", "--auth", "ecr", "--role-session-name", "a b"}, []string{"input role-session-name:"}},
 		{"unknown flag", []string{"--nope"}, []string{"flag provided but not defined: -nope"}},
 		{"both destinations", []string{"--registry", "h", "--oci-layout", "out"}, []string{"input oci-layout:"}},
+		{"written files stay in the workspace", []string{"--oci-layout", "../oci", "--report-file", "x/../../r.json", "--dotenv-file", "../.profile"},
+			[]string{"input oci-layout: \"../oci\" leaves the workspace", "input report-file:", "input dotenv-file:"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
