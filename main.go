@@ -19,6 +19,9 @@ import (
 //go:embed action.yml
 var actionYAML []byte
 
+// version is set at build time: go build -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	dir, err := os.Getwd()
@@ -27,7 +30,8 @@ func main() {
 		os.Exit(2)
 	}
 	code := action.Main(ctx, actionYAML, action.Env{
-		Args: os.Args[1:], Getenv: os.Getenv, Dir: dir, Stdout: os.Stdout, Stderr: os.Stderr,
+		Args: os.Args[1:], Getenv: os.Getenv, Environ: os.Environ(), Dir: dir,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Version: version,
 	})
 	stop()
 	os.Exit(code)

@@ -24,9 +24,14 @@ const (
 type Env struct {
 	Args   []string
 	Getenv func(string) string
-	Dir    string // working directory
-	Stdout io.Writer
-	Stderr io.Writer
+	// Environ is the whole environment (KEY=value), checked for misspelt
+	// PACK_PUBLISH_* and INPUT_* names; nil skips the check.
+	Environ []string
+	Dir     string // working directory
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Version string // printed by --version
 }
 
 // Main runs pack-publish and returns the process exit code: 0 when every
@@ -38,9 +43,13 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 		fmt.Fprintf(env.Stderr, "pack-publish: %v\n", err)
 		return exitConfig
 	}
-	cfg, err := config.Load(spec, config.Source{Args: env.Args, Getenv: env.Getenv, Dir: env.Dir})
+	cfg, err := config.Load(spec, config.Source{Args: env.Args, Getenv: env.Getenv, Dir: env.Dir, Environ: env.Environ, Stdin: env.Stdin})
 	if errors.Is(err, config.ErrHelp) {
 		fmt.Fprint(env.Stdout, config.Usage(spec))
+		return exitOK
+	}
+	if errors.Is(err, config.ErrVersion) {
+		fmt.Fprintf(env.Stdout, "pack-publish %s\n", env.Version)
 		return exitOK
 	}
 	dotenv := ""
@@ -56,6 +65,9 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 	if err != nil {
 		reportConfigError(fe, err)
 		return exitConfig
+	}
+	for _, w := range cfg.Warnings {
+		fe.problem(pack.Finding{Severity: pack.SeverityWarning, Message: w})
 	}
 
 	res, err := pipeline.Run(ctx, cfg, pipeline.Options{Logf: fe.logf, Getenv: env.Getenv, IDToken: fe.idToken(), Mask: fe.mask})

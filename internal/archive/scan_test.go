@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/pack-publish/pack-publish/internal/integration"
 	"github.com/pack-publish/pack-publish/internal/pack"
 )
 
@@ -139,7 +140,7 @@ func TestScan_device(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	if err := syscall.Mknod(filepath.Join(dir, "null"), syscall.S_IFCHR|0o644, 1<<8|3); err != nil {
-		t.Skipf("mknod: %v (needs CAP_MKNOD)", err)
+		integration.Skip(t, "mknod: %v (needs CAP_MKNOD)", err)
 	}
 	_, findings, err := Scan(t.Context(), os.DirFS(dir), Options{})
 	if err != nil || len(findings) != 1 || findings[0].Rule != "A4" || !strings.Contains(findings[0].Message, "character device") {

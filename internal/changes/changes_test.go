@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pack-publish/pack-publish/internal/gittest"
+	"github.com/pack-publish/pack-publish/internal/integration"
 )
 
 // event writes testdata/events/<name>.json with placeholders replaced and
@@ -248,7 +249,7 @@ func TestDetect_otherOwner(t *testing.T) {
 		}
 		return os.Lchown(p, 12345, 12345)
 	}); err != nil {
-		t.Skipf("cannot chown (not root?): %v", err)
+		integration.Skip(t, "cannot chown (not root?): %v", err)
 	}
 	res, err := Detect(context.Background(), Options{Dir: work.Dir, Roots: []string{"packs"}, Range: Range{Base: first, Head: second}})
 	if err != nil {

@@ -8,8 +8,10 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pack-publish/pack-publish/internal/ecr"
 )
@@ -47,6 +49,13 @@ type Config struct {
 	CheckVersionIncrement bool
 	ReportFile            string // absolute or empty
 	DotenvFile            string // absolute or empty
+	// Timeout bounds the whole run (the timeout input).
+	Timeout time.Duration
+
+	// Warnings are problems that do not stop the run: INPUT_* variables
+	// that action.yml does not declare (GitHub warns about the with: key,
+	// but the step still runs).
+	Warnings []string
 
 	// AWS ECR (auth: ecr).
 	AWSRegion            string
@@ -72,10 +81,27 @@ type Source struct {
 	Args   []string
 	Getenv func(string) string
 	Dir    string // the working directory, absolute
+	// Environ is the whole environment (KEY=value), checked for
+	// PACK_PUBLISH_* and INPUT_* names that are no input; nil checks nothing.
+	Environ []string
+	// Stdin is read by --password-stdin.
+	Stdin io.Reader
 }
 
 // ErrHelp is returned by Load when --help was asked for.
 var ErrHelp = flag.ErrHelp
+
+// ErrVersion is returned by Load when --version was asked for.
+var ErrVersion = errors.New("version requested")
+
+// cliFlags are flags of the command line that are not inputs.
+const (
+	flagVersion       = "version"
+	flagPasswordStdin = "password-stdin"
+)
+
+// maxPasswordBytes bounds what --password-stdin reads.
+const maxPasswordBytes = 64 << 10
 
 // InputError is a problem with one input. Load joins all of them.
 type InputError struct {
@@ -102,7 +128,15 @@ func Load(spec Spec, src Source) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := flags[flagVersion]; ok {
+		return nil, ErrVersion
+	}
 	l := loader{spec: spec, flags: flags, getenv: getenv}
+	if _, ok := flags[flagPasswordStdin]; ok {
+		delete(flags, flagPasswordStdin)
+		l.passwordStdin(src.Stdin)
+	}
+	warnings := l.checkEnviron(src.Environ, getenv("GITHUB_ACTIONS") == "true")
 
 	c := &Config{
 		Detect:   l.oneOf("detect", "changed", "all"),
@@ -182,9 +216,151 @@ func Load(spec Spec, src Source) (*Config, error) {
 		}
 	}
 
+	c.Timeout = 30 * time.Minute
+	if s := l.str("timeout"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			l.fail("timeout", fmt.Sprintf("%q is not a positive Go duration such as 30m, 1h30m or 90s", s))
+		} else {
+			c.Timeout = d
+		}
+	}
+	c.Warnings = warnings
+
 	l.checkRegistry(c)
 	l.checkAuth(c)
 	return c, errors.Join(l.errs...)
+}
+
+// passwordStdin reads the password from stdin (--password-stdin), as
+// docker login does: the whole input, without the final line break.
+func (l *loader) passwordStdin(stdin io.Reader) {
+	if _, ok := l.flags["password"]; ok {
+		l.fail("password", "--password and --password-stdin are both given; give only one")
+		return
+	}
+	if stdin == nil {
+		l.fail("password", "--password-stdin: no standard input to read")
+		return
+	}
+	b, err := io.ReadAll(io.LimitReader(stdin, maxPasswordBytes+1))
+	switch {
+	case err != nil:
+		l.fail("password", fmt.Sprintf("--password-stdin: reading standard input: %v", err))
+	case len(b) > maxPasswordBytes:
+		l.fail("password", fmt.Sprintf("--password-stdin: standard input is larger than %d KiB; pipe only the password", maxPasswordBytes>>10))
+	default:
+		pw := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		if pw == "" {
+			l.fail("password", "--password-stdin: standard input is empty; pipe the password, e.g. printf %s \"$TOKEN\" | pack-publish --password-stdin ...")
+			return
+		}
+		l.flags["password"] = pw
+	}
+}
+
+// otherVariables are PACK_PUBLISH_* names that are neither inputs nor
+// outputs but are expected in the environment: the dotenv's truncation
+// marker, and switches of pack-publish's own test suite.
+var otherVariables = []string{"TRUNCATED", "REQUIRE_INTEGRATION", "IMAGE_TEST"}
+
+// checkEnviron fails on PACK_PUBLISH_* variables that name neither an input
+// nor an output (a typo must not fall back to a default: PACK_PUBLISH_DRYRUN
+// would publish for real), and on GitHub returns a warning for each INPUT_*
+// variable that names no input.
+func (l *loader) checkEnviron(environ []string, github bool) (warnings []string) {
+	var inputs, known []string
+	for _, in := range l.spec.Inputs {
+		inputs = append(inputs, in.Name)
+		known = append(known, envName(in.Name))
+	}
+	for _, out := range l.spec.Outputs {
+		known = append(known, envName(out.Name))
+	}
+	known = append(known, otherVariables...)
+	seen := map[string]bool{}
+	for _, kv := range environ {
+		key, _, _ := strings.Cut(kv, "=")
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		switch {
+		case strings.HasPrefix(key, "PACK_PUBLISH_"):
+			name := strings.TrimPrefix(key, "PACK_PUBLISH_")
+			if slices.Contains(known, name) {
+				continue
+			}
+			msg := fmt.Sprintf("the environment variable %s names no input", key)
+			if s := suggest(name, inputs); s != "" {
+				msg += fmt.Sprintf("; did you mean PACK_PUBLISH_%s?", envName(s))
+			} else {
+				msg += "; inputs are PACK_PUBLISH_<NAME> with the input name upper-cased and '-' as '_' (see pack-publish --help)"
+			}
+			l.fail("", msg)
+		case github && strings.HasPrefix(key, "INPUT_"):
+			name := strings.TrimPrefix(key, "INPUT_")
+			if slices.ContainsFunc(inputs, func(in string) bool { return name == strings.ToUpper(in) || name == envName(in) }) {
+				continue
+			}
+			msg := fmt.Sprintf("%s: pack-publish has no input %q; it is ignored", key, strings.ToLower(name))
+			if s := suggest(name, inputs); s != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", s)
+			}
+			warnings = append(warnings, msg)
+		}
+	}
+	return warnings
+}
+
+// envName is an input or output name as it appears in PACK_PUBLISH_<NAME>.
+func envName(name string) string { return strings.ReplaceAll(strings.ToUpper(name), "-", "_") }
+
+// Suggest returns the candidate closest to a mistyped name, or "" when
+// none is close (see suggest).
+func Suggest(name string, candidates []string) string { return suggest(name, candidates) }
+
+// suggest returns the candidate closest to a mistyped name, or "" when none
+// is close: the same letters without case and separators, or at most a
+// third of the letters (at most 3) edited.
+func suggest(name string, candidates []string) string {
+	norm := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r == '-' || r == '_' {
+				return -1
+			}
+			return r
+		}, strings.ToLower(s))
+	}
+	n := norm(name)
+	best, bestDist := "", max(1, min(3, len(n)/3))+1
+	for _, c := range candidates {
+		if d := editDistance(n, norm(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // validates the destination: a registry host, an OCI layout, or a dry run.
@@ -301,7 +477,7 @@ func (l *loader) raw(name string) string {
 	for _, key := range []string{
 		"INPUT_" + upper,
 		"INPUT_" + strings.ReplaceAll(upper, "-", "_"),
-		"PACK_PUBLISH_" + strings.ReplaceAll(upper, "-", "_"),
+		"PACK_PUBLISH_" + envName(name),
 	} {
 		if v := l.getenv(key); strings.TrimSpace(v) != "" {
 			return v
@@ -374,38 +550,103 @@ func firstNonEmpty(vals ...string) string {
 }
 
 // parseFlags parses --name VALUE / --name=VALUE for every declared input;
-// boolean inputs also take the bare --name form.
+// boolean inputs also take the bare --name form and --name true|false. A
+// flag given twice, or one that names no input, is an error.
 func parseFlags(spec Spec, args []string) (map[string]string, error) {
 	fs := flag.NewFlagSet("pack-publish", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	var names []string
+	bools := map[string]bool{flagVersion: true, flagPasswordStdin: true}
 	for _, in := range spec.Inputs {
-		fs.Var(&flagValue{isBool: in.boolInput()}, in.Name, in.Description)
+		names = append(names, in.Name)
+		bools[in.Name] = in.boolInput()
+	}
+	var twice string
+	for _, name := range append(names, flagVersion, flagPasswordStdin) {
+		fs.Var(&flagValue{name: name, isBool: bools[name], twice: &twice}, name, "")
+	}
+	args, err := joinBoolValues(args, bools)
+	if err != nil {
+		return nil, err
 	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+		switch {
+		case errors.Is(err, flag.ErrHelp):
 			return nil, ErrHelp
+		case twice != "":
+			return nil, &InputError{Msg: fmt.Sprintf("--%s is given twice; give it once (a list takes newline- or comma-separated values in one flag)", twice)}
 		}
-		return nil, &InputError{Msg: err.Error() + "; run pack-publish --help for the list of inputs"}
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+			msg = fmt.Sprintf("unknown flag --%s", name)
+			if s := suggest(name, append(names, flagVersion, flagPasswordStdin)); s != "" {
+				return nil, &InputError{Msg: fmt.Sprintf("%s; did you mean --%s? (pack-publish --help lists the inputs)", msg, s)}
+			}
+		}
+		return nil, &InputError{Msg: msg + "; run pack-publish --help for the list of inputs"}
 	}
 	if fs.NArg() > 0 {
-		return nil, &InputError{Msg: fmt.Sprintf("unexpected argument %q: every input is a --name VALUE flag; run pack-publish --help", fs.Arg(0))}
+		return nil, &InputError{Msg: fmt.Sprintf("unexpected argument %q: every input is a --name VALUE flag (booleans: --name, --name=true or --name false); run pack-publish --help", fs.Arg(0))}
 	}
 	set := map[string]string{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
 	return set, nil
 }
 
-// flagValue keeps a flag's text as given, so that every value is validated
-// with the other inputs rather than by the flag package; boolean inputs also
-// take the bare --name form.
-type flagValue struct {
-	s      string
-	isBool bool
+// joinBoolValues turns "--strict true" into "--strict=true" for boolean
+// flags, which the flag package would otherwise read as --strict followed
+// by an argument. pack-publish takes no arguments, so nothing is lost; a
+// word that is not a boolean after a boolean flag is an error that says how
+// to write it.
+func joinBoolValues(args []string, bools map[string]bool) ([]string, error) {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...), nil
+		}
+		name := strings.TrimLeft(a, "-")
+		if strings.HasPrefix(a, "-") && !strings.Contains(name, "=") && bools[name] && i+1 < len(args) {
+			next := args[i+1]
+			if _, err := strconv.ParseBool(next); err == nil {
+				out = append(out, a+"="+next)
+				i++
+				continue
+			}
+			if !strings.HasPrefix(next, "-") {
+				return nil, &InputError{Input: name, Msg: fmt.Sprintf("%q is not true or false; write --%s, --%s=true or --%s false", next, name, name, name)}
+			}
+		}
+		out = append(out, a)
+		if strings.HasPrefix(a, "-") && !strings.Contains(name, "=") && !bools[name] && i+1 < len(args) {
+			out = append(out, args[i+1]) // a value, even one that looks like a flag
+			i++
+		}
+	}
+	return out, nil
 }
 
-func (v *flagValue) String() string     { return v.s }
-func (v *flagValue) Set(s string) error { v.s = s; return nil }
-func (v *flagValue) IsBoolFlag() bool   { return v.isBool }
+// flagValue keeps a flag's text as given, so that every value is validated
+// with the other inputs rather than by the flag package; boolean inputs also
+// take the bare --name form. A second Set records the flag in twice.
+type flagValue struct {
+	name   string
+	s      string
+	set    bool
+	isBool bool
+	twice  *string
+}
+
+func (v *flagValue) String() string { return v.s }
+func (v *flagValue) Set(s string) error {
+	if v.set {
+		*v.twice = v.name
+		return errors.New("given twice")
+	}
+	v.s, v.set = s, true
+	return nil
+}
+func (v *flagValue) IsBoolFlag() bool { return v.isBool }
 
 // Usage renders the --help text from the spec.
 func Usage(spec Spec) string {
@@ -420,5 +661,9 @@ func Usage(spec Spec) string {
 		}
 		fmt.Fprintf(&b, "  --%s%s\n      %s\n", in.Name, def, in.Description)
 	}
+	b.WriteString("\nCommand line only:\n")
+	b.WriteString("  --password-stdin\n      Read the password from standard input (printf %s \"$TOKEN\" | pack-publish --username u --password-stdin ...).\n")
+	b.WriteString("  --version\n      Print the version and exit.\n")
+	b.WriteString("  --help\n      Print this help and exit.\n")
 	return b.String()
 }

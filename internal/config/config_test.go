@@ -97,7 +97,7 @@ func TestLoad_errors(t *testing.T) {
 		{"ecr with password", []string{"--registry", "h", "--auth", "ecr", "--username", "u", "--password", "secretpw"}, []string{"input auth: auth is ecr"}},
 		{"bad role arn", []string{"--registry", "h", "--auth", "ecr", "--role-to-assume", "my-role"}, []string{"input role-to-assume:", "not an IAM role ARN"}},
 		{"bad session name", []string{"--registry", "h", "--auth", "ecr", "--role-session-name", "a b"}, []string{"input role-session-name:"}},
-		{"unknown flag", []string{"--nope"}, []string{"flag provided but not defined: -nope"}},
+		{"unknown flag", []string{"--nope"}, []string{"unknown flag --nope"}},
 		{"both destinations", []string{"--registry", "h", "--oci-layout", "out"}, []string{"input oci-layout:"}},
 		{"written files stay in the workspace", []string{"--oci-layout", "../oci", "--report-file", "x/../../r.json", "--dotenv-file", "../.profile"},
 			[]string{"input oci-layout: \"../oci\" leaves the workspace", "input report-file:", "input dotenv-file:"}},

@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/pack-publish/pack-publish/internal/integration"
 )
 
 // distribution is a running Debian docker-registry (CNCF distribution 2.8,
@@ -35,10 +37,7 @@ func requireTool(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		if os.Getenv("PACK_PUBLISH_REQUIRE_INTEGRATION") != "" {
-			t.Fatalf("%s not found on PATH; .ci/run installs it", name)
-		}
-		t.Skipf("%s not found on PATH; run .ci/run to install it", name)
+		integration.Skip(t, "%s not found on PATH; run .ci/run to install it", name)
 	}
 	return p
 }

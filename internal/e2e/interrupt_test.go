@@ -54,20 +54,24 @@ func TestInterrupt(t *testing.T) {
 	}
 	// Interrupt once a few packs are tagged.
 	deadline := time.Now().Add(60 * time.Second)
-	for tagged := 0; tagged < 3 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		tagged = 0
-		for _, r := range reg.Requests() {
-			if r.Method == "PUT" && strings.HasSuffix(r.Path, "/manifests/1.0.0") {
-				tagged++
-			}
-		}
+	for countTagged(reg) < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
 	}
-	_ = cmd.Process.Signal(syscall.SIGINT)
+	if tagged := countTagged(reg); tagged == n {
+		t.Fatalf("all %d packs were tagged before the interrupt could be sent: the fixture is too fast for this test", n)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatalf("sending SIGINT: %v (the run ended before the interrupt)\n%s", err, out.String())
+	}
 	err := cmd.Wait()
-	if err == nil && !strings.Contains(out.String(), "interrupted") {
-		t.Logf("the run finished before the interrupt landed:\n%s", out.String())
+	// The interrupt must have landed: the run exits 1 and says so. A run that
+	// finished first would make the checks below vacuous.
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+		t.Fatalf("interrupted run: exit %v, want exit status 1 (did the interrupt land too late?)\n%s", err, out.String())
 	}
-	t.Logf("interrupted run: %v", err)
+	if !strings.Contains(out.String(), "interrupted") {
+		t.Fatalf("interrupted run does not say it was interrupted:\n%s", out.String())
+	}
 
 	// Every tag that exists points at a manifest whose blobs all exist.
 	client, _ := registry.NewClient(registry.Options{CAFile: reg.CAFile,
@@ -104,4 +108,15 @@ func TestInterrupt(t *testing.T) {
 		t.Errorf("%d of %d tags after the re-run", after, n)
 	}
 	_ = os.Remove(bin)
+}
+
+// countTagged counts the manifest PUTs of pack tags the registry received.
+func countTagged(reg *registrytest.Server) int {
+	tagged := 0
+	for _, r := range reg.Requests() {
+		if r.Method == "PUT" && strings.HasSuffix(r.Path, "/manifests/1.0.0") {
+			tagged++
+		}
+	}
+	return tagged
 }

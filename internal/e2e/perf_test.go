@@ -27,6 +27,7 @@ import (
 
 	"github.com/pack-publish/pack-publish/internal/archive"
 	"github.com/pack-publish/pack-publish/internal/gittest"
+	"github.com/pack-publish/pack-publish/internal/integration"
 )
 
 // The performance targets of BENCHMARKS.md, measured side by side in one
@@ -70,7 +71,7 @@ func startPlainDistribution(tb testing.TB) (host string, cpu func() time.Duratio
 	}
 	bin, err := exec.LookPath("docker-registry")
 	if err != nil {
-		t.Skip("docker-registry not installed (.ci/run installs it)")
+		integration.Skip(t, "docker-registry not installed (.ci/run installs it)")
 	}
 	dir := t.TempDir()
 	port := freePort(t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -251,8 +252,15 @@ func displayPath(cfg *config.Config, p string) string {
 // selectPacks decides which pack folders this run handles: the packs input,
 // every pack (detect: all), or the packs changed between two commits.
 func selectPacks(ctx context.Context, cfg *config.Config, opts Options, res *Result) ([]string, error) {
+	fsys := os.DirFS(cfg.Workspace)
 	if len(cfg.Packs) > 0 {
+		if err := checkFolders(fsys, "packs", cfg.Packs); err != nil {
+			return nil, err
+		}
 		return cfg.Packs, nil
+	}
+	if err := checkFolders(fsys, "packs-dir", cfg.PacksDirs); err != nil {
+		return nil, err
 	}
 	if cfg.Detect == "changed" {
 		rng, err := changes.ResolveRange(opts.Getenv, cfg.Base, cfg.Head)
@@ -276,7 +284,7 @@ func selectPacks(ctx context.Context, cfg *config.Config, opts Options, res *Res
 			res.Notices = append(res.Notices, "publishing every pack: "+rng.AllReason)
 		}
 	}
-	dirs, err := pack.Discover(ctx, os.DirFS(cfg.Workspace), cfg.PacksDirs)
+	dirs, err := pack.Discover(ctx, fsys, cfg.PacksDirs)
 	if err != nil {
 		return nil, fmt.Errorf("%w: input packs-dir: %w", ErrConfig, err)
 	}
@@ -308,4 +316,58 @@ func (r *run) created(dir string) string {
 		}
 	}
 	return r.opts.Now().UTC().Format(time.RFC3339)
+}
+
+// checkFolders fails with ErrConfig, naming the input, when a folder of
+// dirs does not exist or is no folder: a typo must not turn into "pack.json
+// is missing" or into a run that finds nothing. A near sibling is suggested.
+func checkFolders(fsys fs.FS, input string, dirs []string) error {
+	var errs []error
+	for _, d := range dirs {
+		info, err := fs.Stat(fsys, d)
+		switch {
+		case err == nil && info.IsDir():
+			continue
+		case err == nil:
+			errs = append(errs, fmt.Errorf("%w: input %s: %q is a file, not a folder; give the folder that holds pack.json", ErrConfig, input, d))
+			continue
+		case !errors.Is(err, fs.ErrNotExist):
+			errs = append(errs, fmt.Errorf("%w: input %s: reading %q: %w", ErrConfig, input, d, err))
+			continue
+		}
+		msg := fmt.Sprintf("input %s: the folder %q does not exist (paths are relative to the workspace)", input, d)
+		if strings.ContainsAny(d, "*?[") {
+			msg += "; patterns are not expanded: list the folders"
+		} else if near := nearSibling(fsys, d); near != "" {
+			msg += fmt.Sprintf("; did you mean %q?", near)
+		}
+		errs = append(errs, fmt.Errorf("%w: %s", ErrConfig, msg))
+	}
+	return errors.Join(errs...)
+}
+
+// nearSibling returns the folder next to a missing path d whose name is
+// closest to d's, or "".
+func nearSibling(fsys fs.FS, d string) string {
+	parent := path.Dir(d)
+	entries, err := fs.ReadDir(fsys, parent)
+	if err != nil {
+		if parent == "." {
+			return ""
+		}
+		if p := nearSibling(fsys, parent); p != "" {
+			return path.Join(p, path.Base(d)) // the parent was misspelt
+		}
+		return ""
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	if s := config.Suggest(path.Base(d), names); s != "" {
+		return path.Join(parent, s)
+	}
+	return ""
 }
