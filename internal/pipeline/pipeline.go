@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -24,6 +25,7 @@ import (
 	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/publish"
 	"github.com/pack-publish/pack-publish/internal/registry"
+	"github.com/pack-publish/pack-publish/internal/safefile"
 )
 
 // ErrConfig marks errors that make the configuration unusable (exit code 2):
@@ -48,6 +50,16 @@ type Options struct {
 	// Mask is called with every secret obtained during the run (OIDC token,
 	// STS keys, ECR password) before anything can print it. nil: no-op.
 	Mask func(secret string)
+	// Progress is called when a phase starts (Done 0) and each time a pack
+	// finishes it; the front end groups its log and counts [n/N]. nil: no-op.
+	Progress func(Progress)
+}
+
+// Progress tells where a run is: Phase is "detect", "validate" or
+// "publish"; Done of Total packs have finished it.
+type Progress struct {
+	Phase       string
+	Done, Total int
 }
 
 func (o *Options) defaults() {
@@ -71,6 +83,16 @@ func (o *Options) defaults() {
 	if o.Mask == nil {
 		o.Mask = func(string) {}
 	}
+	if o.Progress == nil {
+		o.Progress = func(Progress) {}
+	} else {
+		progress := o.Progress
+		o.Progress = func(p Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			progress(p)
+		}
+	}
 	if o.UserAgent == "" {
 		o.UserAgent = "pack-publish"
 	}
@@ -84,6 +106,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	start := opts.Now()
 	res := &Result{Destination: destination(cfg)}
 
+	opts.Progress(Progress{Phase: "detect"})
 	dirs, err := selectPacks(ctx, cfg, opts, res)
 	if err != nil {
 		return nil, err
@@ -115,8 +138,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	} else {
 		basePath <- nil
 	}
-	r.each(ctx, items, r.validate)
+	r.each(ctx, items, r.counted("validate", len(items), r.validate))
 	markDuplicates(items)
+	checkFolderNames(items)
 	checkDisplayNames(items, r.cfg.Strict)
 	if r.cfg.CheckVersionIncrement && res.BaseSHA != "" {
 		r.each(ctx, items, func(ctx context.Context, it *item) { r.checkBump(ctx, it, res.BaseSHA) })
@@ -140,17 +164,30 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 			}
 		}
 	}
-	r.each(ctx, items, func(ctx context.Context, it *item) {
+	var toPublish []*item
+	for _, it := range items {
 		if it.valid() && it.res.Status == "" {
-			r.publish(ctx, it)
+			toPublish = append(toPublish, it)
 		}
-	})
+	}
+	r.each(ctx, toPublish, r.counted("publish", len(toPublish), r.publish))
 
 	for _, it := range items {
 		res.Packs = append(res.Packs, it.res)
 	}
 	res.Timings.TotalMS = opts.Now().Sub(start).Milliseconds()
 	return res, nil
+}
+
+// counted announces a phase of total packs to opts.Progress and wraps fn
+// to count each pack that finishes it.
+func (r *run) counted(phase string, total int, fn func(context.Context, *item)) func(context.Context, *item) {
+	r.opts.Progress(Progress{Phase: phase, Total: total})
+	var done atomic.Int64
+	return func(ctx context.Context, it *item) {
+		fn(ctx, it)
+		r.opts.Progress(Progress{Phase: phase, Done: int(done.Add(1)), Total: total})
+	}
 }
 
 // run holds what the packs of one run share.
@@ -190,6 +227,10 @@ func (r *run) openDestination(ctx context.Context) error {
 	case cfg.DryRun:
 		return nil
 	case cfg.OCILayout != "":
+		// Repository content cannot redirect the layout (contract, Safety).
+		if err := safefile.CheckDir(cfg.Workspace, cfg.OCILayout); err != nil {
+			return fmt.Errorf("%w: input oci-layout: %w", ErrConfig, err)
+		}
 		store, err := oci.New(cfg.OCILayout)
 		if err != nil {
 			return fmt.Errorf("%w: opening oci-layout %s: %w", ErrConfig, cfg.OCILayout, err)
