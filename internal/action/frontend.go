@@ -202,10 +202,13 @@ func (g *github) problem(f pack.Finding) {
 	// textsafe.Workflow quotes control characters and ANSI escapes and
 	// breaks the legacy "##[" prefix first.
 	a := g.a.WithFieldsMap(fields)
-	if f.Severity == pack.SeverityWarning {
-		a.Warningf("%s", textsafe.Workflow(withFix(f)))
-	} else {
-		a.Errorf("%s", textsafe.Workflow(withFix(f)))
+	switch msg := textsafe.Workflow(withFix(f)); f.Severity {
+	case pack.SeverityWarning:
+		a.Warningf("%s", msg)
+	case pack.SeverityNotice:
+		a.Noticef("%s", msg)
+	default:
+		a.Errorf("%s", msg)
 	}
 }
 

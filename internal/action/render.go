@@ -94,6 +94,7 @@ func outputsN(res *pipeline.Result, n int) []output {
 		{"any-changed", fmt.Sprint(len(res.Selected) > 0)},
 		{"base-sha", hexOnly(res.BaseSHA)},
 		{"head-sha", hexOnly(res.HeadSHA)},
+		{"palette-synced", paletteSynced(res)},
 	}
 }
 
@@ -143,7 +144,11 @@ func tableLines(res *pipeline.Result, version string) []string {
 	if version != "" {
 		tail += " (pack-publish " + version + ")"
 	}
-	return append(lines, tail)
+	lines = append(lines, tail)
+	if res.Palette != nil {
+		lines = append(lines, "Palette: "+paletteLine(res.Palette)+".")
+	}
+	return lines
 }
 
 func countLine(res *pipeline.Result) string {
@@ -238,6 +243,12 @@ func statusIcon(s pipeline.Status) string {
 		return "❌"
 	}
 }
+
+// mdCell is untrusted text in a Markdown table cell or paragraph.
+func mdCell(s string) string { return textsafe.Markdown(s) }
+
+// code is untrusted text shown as code in Markdown.
+func code(s string) string { return textsafe.MarkdownCode(s) }
 
 func dash(s string) string {
 	if s == "" {

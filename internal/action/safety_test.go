@@ -56,7 +56,7 @@ func hostileWorkspace(t *testing.T) string {
 	if err := os.WriteFile(pj, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	writePacks(t, ws, gittest.Pack("packs/zz-broken", "zz-broken", "v1")) // an N3 error after the stop-commands folder
+	writePacks(t, ws, gittest.Pack("packs/zz-broken", "ZZ_Broken", "1.0.0")) // an N1 error after the stop-commands folder
 	return ws
 }
 
@@ -161,7 +161,7 @@ func TestTerminalAndGitLab_noControlCharacters(t *testing.T) {
 			if !strings.Contains(out.String(), "PACK ") || !strings.Contains(out.String(), "pack(s):") {
 				t.Errorf("stdout lacks the table:\n%s", out.String())
 			}
-			if !strings.Contains(errb.String(), "packs/zz-broken/pack.json") || strings.Contains(out.String(), "error N3") {
+			if !strings.Contains(errb.String(), "packs/zz-broken/pack.json") || strings.Contains(out.String(), "error N1") {
 				t.Errorf("problems are not on stderr only:\nstdout:\n%s\nstderr:\n%s", out.String(), errb.String())
 			}
 			if !strings.Contains(out.String(), `packs/b\n::error title=INJECTED::newline-in-folder`) {
@@ -240,12 +240,12 @@ func TestGitHub_outputsStayInside(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := parseGitHubOutput(t, b)
-	want := map[string]bool{"published": true, "changed-packs": true, "matrix": true, "any-changed": true, "base-sha": true, "head-sha": true}
+	want := map[string]bool{"published": true, "changed-packs": true, "matrix": true, "any-changed": true, "base-sha": true, "head-sha": true, "palette-synced": true}
 	for name, val := range got {
 		if !want[name] {
 			t.Errorf("extra output %q = %q", name, val)
 		}
-		if name != "any-changed" && name != "base-sha" && name != "head-sha" && !json.Valid([]byte(val)) {
+		if (name == "published" || name == "changed-packs" || name == "matrix") && !json.Valid([]byte(val)) {
 			t.Errorf("output %s = %q is not JSON", name, val)
 		}
 	}

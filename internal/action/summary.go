@@ -84,6 +84,7 @@ func summaryMarkdown(res *pipeline.Result, version string) string {
 		}
 	}
 
+	b.WriteString(paletteMarkdown(res))
 	if len(res.Deleted) > 0 {
 		b.WriteString("### Deleted packs (not published)\n\n")
 		for _, d := range res.Deleted {

@@ -8,6 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -18,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/pack-publish/pack-publish/internal/redact"
 )
 
 // Defaults of Options.
@@ -33,8 +38,10 @@ const maxTokenFile = 64 << 10
 // credential chain and the region of the registry host or of the environment.
 type Options struct {
 	// Registry is the registry host[:port]. The account and region are taken
-	// from it when it is an ECR host name; any other host gets the token of
-	// the credentials' own account.
+	// from it when it is an ECR host name. The token is issued for one
+	// registry, its proxy endpoint: Login fails with ErrWrongRegistry when
+	// Registry is another host, or when that endpoint is not HTTPS (plain
+	// HTTP is accepted on a loopback address only, for tests).
 	Registry string
 	// Region is the aws-region input. Default: the region of an ECR host,
 	// else the SDK's (AWS_REGION, AWS_DEFAULT_REGION, profile).
@@ -57,8 +64,13 @@ type Options struct {
 	Getenv func(string) string
 	// Mask is called with every secret as soon as it is obtained: the ID
 	// token, the AWS access key id, secret key and session token, the ECR
-	// authorization token and password. May be nil.
+	// authorization token and password. May be nil. Unused when Secrets is
+	// set: its own Mask is called instead.
 	Mask func(secret string)
+	// Secrets is the run's list of secrets: every secret above is added to
+	// it, and errors are redacted with it. Default: a list of this login's
+	// secrets only.
+	Secrets *redact.Secrets
 }
 
 // Session is a login to an ECR registry.
@@ -76,7 +88,7 @@ type Session struct {
 	ExpiresAt time.Time
 
 	client  *ecr.Client
-	secrets *secrets
+	secrets *redact.Secrets
 }
 
 // String describes the session without its password.
@@ -88,12 +100,15 @@ func (s *Session) String() string {
 // token, else from the SDK's default chain) and an ECR authorization token
 // for the registry.
 func Login(ctx context.Context, opts Options) (*Session, error) {
-	sec := &secrets{mask: opts.Mask}
+	sec := opts.Secrets
+	if sec == nil {
+		sec = &redact.Secrets{Mask: opts.Mask}
+	}
 	s, err := login(ctx, opts, sec)
-	return s, sec.scrub(err)
+	return s, sec.Error(err)
 }
 
-func login(ctx context.Context, opts Options, sec *secrets) (*Session, error) {
+func login(ctx context.Context, opts Options, sec *redact.Secrets) (*Session, error) {
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
 	}
@@ -146,14 +161,75 @@ func login(ctx context.Context, opts Options, sec *secrets) (*Session, error) {
 		if err != nil {
 			return nil, noCredentials(err)
 		}
-		sec.add(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
+		sec.Add(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
 	}
 
 	s := &Session{Region: cfg.Region, RegistryID: account, client: ecr.NewFromConfig(cfg), secrets: sec}
 	if err := s.authorize(ctx); err != nil {
 		return nil, err
 	}
+	if err := checkEndpoint(opts.Registry, s.ProxyEndpoint, opts.RoleToAssume != ""); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// checkEndpoint makes sure the token goes only to the registry it was
+// issued for (the proxy endpoint, as docker-credential-ecr-login does) and
+// only over HTTPS, or plain HTTP on a loopback address.
+func checkEndpoint(registry, endpoint string, role bool) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("%w: ECR issued the token for %q, which is not a registry URL; nothing is sent", ErrWrongRegistry, endpoint)
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && IsLoopback(u.Host):
+	default:
+		return fmt.Errorf("%w: ECR issued the token for %s, which is not an HTTPS URL; the token is sent over HTTPS only", ErrWrongRegistry, endpoint)
+	}
+	if !sameHost(registry, u.Host, u.Scheme) {
+		why := ""
+		if role {
+			why = " (role-to-assume makes auth ecr unless auth is set)"
+		}
+		return fmt.Errorf("%w: registry %s is not %s, the host ECR issued the authorization token for, so the token is not sent to it; "+
+			"set registry to %s, or, for a registry that is not ECR, set auth to basic, docker-config or none%s",
+			ErrWrongRegistry, registry, u.Host, u.Host, why)
+	}
+	return nil
+}
+
+// sameHost compares host[:port] values, without case and with the default
+// port of the scheme made explicit.
+func sameHost(a, b, scheme string) bool {
+	norm := func(h string) string {
+		h = strings.ToLower(strings.TrimSuffix(h, "."))
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			port := "443"
+			if scheme == "http" {
+				port = "80"
+			}
+			h = net.JoinHostPort(strings.Trim(h, "[]"), port)
+		}
+		return h
+	}
+	return norm(a) == norm(b)
+}
+
+// IsLoopback reports whether host[:port] is a loopback address (127.0.0.0/8,
+// ::1) or localhost: the only place the ECR token may travel without TLS.
+func IsLoopback(hostport string) bool {
+	h := hostport
+	if host, _, err := net.SplitHostPort(hostport); err == nil {
+		h = host
+	}
+	h = strings.Trim(h, "[]")
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 func noCredentials(err error) error {
@@ -163,9 +239,9 @@ func noCredentials(err error) error {
 }
 
 // assumeRole exchanges the web identity token for temporary credentials.
-func assumeRole(ctx context.Context, cfg aws.Config, opts Options, sec *secrets) (aws.CredentialsProvider, error) {
+func assumeRole(ctx context.Context, cfg aws.Config, opts Options, sec *redact.Secrets) (aws.CredentialsProvider, error) {
 	token, err := webIdentityToken(ctx, opts)
-	sec.add(token)
+	sec.Add(token)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +257,7 @@ func assumeRole(ctx context.Context, cfg aws.Config, opts Options, sec *secrets)
 	if c == nil || c.AccessKeyId == nil || c.SecretAccessKey == nil || c.SessionToken == nil {
 		return nil, fmt.Errorf("assuming role %s: AWS STS returned no credentials", opts.RoleToAssume)
 	}
-	sec.add(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+	sec.Add(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
 	return credentials.NewStaticCredentialsProvider(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken), nil
 }
 
@@ -275,13 +351,13 @@ func (s *Session) authorize(ctx context.Context) error {
 		return fmt.Errorf("getting an ECR authorization token in %s: the response holds no token", s.Region)
 	}
 	d := out.AuthorizationData[0]
-	s.secrets.add(*d.AuthorizationToken)
+	s.secrets.Add(*d.AuthorizationToken)
 	raw, err := base64.StdEncoding.DecodeString(*d.AuthorizationToken)
 	if err != nil {
 		return errors.New("decoding the ECR authorization token: it is not base64")
 	}
 	user, password, ok := strings.Cut(string(raw), ":")
-	s.secrets.add(password)
+	s.secrets.Add(password)
 	if !ok || user == "" || password == "" {
 		return errors.New("decoding the ECR authorization token: it is not <user>:<password>")
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/pack-publish/pack-publish/internal/git"
 	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/publish"
+	"github.com/pack-publish/pack-publish/internal/redact"
 	"github.com/pack-publish/pack-publish/internal/registry"
 	"github.com/pack-publish/pack-publish/internal/safefile"
 )
@@ -114,7 +115,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	res.Selected = dirs
 
 	r := &run{cfg: cfg, opts: opts, git: git.Runner{Dir: cfg.Workspace}, retry: opts.Retry,
-		ecrCalls: make(chan struct{}, cfg.Concurrency), answered: make(chan struct{})}
+		ecrCalls: make(chan struct{}, cfg.Concurrency), answered: make(chan struct{}),
+		secrets: &redact.Secrets{}}
+	// The configured secrets are masked by the front end already; every
+	// secret obtained from now on is masked as it is added.
+	r.secrets.Add(cfg.Secrets()...)
+	r.secrets.Mask = opts.Mask
+	defer r.redactResult(res)
 	if r.tmp, err = os.MkdirTemp("", "pack-publish-"); err != nil {
 		return nil, fmt.Errorf("creating a temporary folder: %w", err)
 	}
@@ -123,7 +130,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	// configuration unusable.
 	loginErr := r.openDestination(ctx)
 	if errors.Is(loginErr, ErrConfig) {
-		return nil, loginErr
+		return nil, r.secrets.Error(loginErr)
 	}
 
 	items := make([]*item, len(dirs))
@@ -139,9 +146,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		basePath <- nil
 	}
 	r.each(ctx, items, r.counted("validate", len(items), r.validate))
-	markDuplicates(items)
+	r.checkSet(items)
 	checkFolderNames(items)
-	checkDisplayNames(items, r.cfg.Strict)
 	if r.cfg.CheckVersionIncrement && res.BaseSHA != "" {
 		r.each(ctx, items, func(ctx context.Context, it *item) { r.checkBump(ctx, it, res.BaseSHA) })
 	}
@@ -175,6 +181,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	for _, it := range items {
 		res.Packs = append(res.Packs, it.res)
 	}
+	res.Palette = r.syncPalette(ctx, res.Packs)
 	res.Timings.TotalMS = opts.Now().Sub(start).Milliseconds()
 	return res, nil
 }
@@ -190,6 +197,17 @@ func (r *run) counted(phase string, total int, fn func(context.Context, *item)) 
 	}
 }
 
+// redactResult removes every secret of the run from the messages and
+// notices of res, whichever way an error reached them.
+func (r *run) redactResult(res *Result) {
+	for i := range res.Packs {
+		res.Packs[i].Message = r.secrets.String(res.Packs[i].Message)
+	}
+	for i := range res.Notices {
+		res.Notices[i] = r.secrets.String(res.Notices[i])
+	}
+}
+
 // run holds what the packs of one run share.
 type run struct {
 	cfg    *config.Config
@@ -199,13 +217,19 @@ type run struct {
 	client *auth.Client // registry mode
 	layout *oci.Store   // oci-layout mode
 	ecr    *ecr.Session // auth: ecr
-	retry  publish.RetryPolicy
-	times  map[string]time.Time // last commit time per pack folder
+	// secrets holds every secret of the run (basic password, OIDC token,
+	// STS keys, ECR token and password): messages are redacted with it.
+	secrets *redact.Secrets
+	retry   publish.RetryPolicy
+	times   map[string]time.Time // last commit time per pack folder
 	// ecrCalls bounds the ECR API calls in flight to cfg.Concurrency.
 	ecrCalls chan struct{}
 	// mountFrom is the base-path repository once its artifact is there:
 	// packs mount the config blob from it.
 	mountFrom string
+	// configs puts the config blob into each pack repository once, however
+	// many versions of the pack go there.
+	configs publish.Configs
 	// answered is closed once the registry has answered a first request.
 	answered     chan struct{}
 	answeredOnce sync.Once
@@ -244,13 +268,16 @@ func (r *run) openDestination(ctx context.Context) error {
 		r.ecr, loginErr = ecr.Login(ctx, ecr.Options{
 			Registry: cfg.Registry, Region: cfg.AWSRegion, RoleToAssume: cfg.RoleToAssume, RoleSessionName: cfg.RoleSessionName,
 			Audience: cfg.Audience, WebIdentityTokenFile: cfg.WebIdentityTokenFile,
-			IDToken: r.opts.IDToken, Getenv: r.opts.Getenv, Mask: r.opts.Mask,
+			IDToken: r.opts.IDToken, Getenv: r.opts.Getenv, Secrets: r.secrets,
 		})
 		if loginErr == nil {
 			cred = auth.StaticCredential(cfg.Registry, auth.Credential{Username: r.ecr.Username, Password: r.ecr.Password})
 			r.opts.Logf("logged in to ECR %s as %s (account %s, region %s)", cfg.Registry, r.ecr.Username, r.ecr.RegistryID, r.ecr.Region)
 		} else {
 			r.ecr = nil
+			if errors.Is(loginErr, ecr.ErrWrongRegistry) { // the token goes nowhere: nothing is attempted
+				return fmt.Errorf("%w: %w", ErrConfig, loginErr)
+			}
 		}
 	} else {
 		var err error

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"github.com/pack-publish/pack-publish/internal/pack"
+	"github.com/pack-publish/pack-publish/internal/palette"
 )
 
 // Status is the outcome of one pack, spelled as in the contract.
@@ -29,6 +30,9 @@ type Result struct {
 	Destination string  `json:"destination"`
 	BasePath    *Pushed `json:"basePath,omitempty"`
 	Timings     Timings `json:"timings"`
+	// Palette is the sync of the registry in Palette: nil when not asked
+	// (no palette-api-key) or when nothing was pushed.
+	Palette *palette.Result `json:"palette,omitempty"`
 }
 
 // Pushed records the base-path artifact.
@@ -63,8 +67,12 @@ type Timings struct {
 }
 
 // ExitCode is 0 when every selected pack is pushed, unchanged or dry-run
-// (also when nothing was selected) and 1 when any is invalid or failed.
+// (also when nothing was selected) and 1 when any is invalid or failed, or
+// when the Palette sync was asked for and failed (the packs stay pushed).
 func (r *Result) ExitCode() int {
+	if r.Palette != nil && !r.Palette.Synced {
+		return 1
+	}
 	for _, p := range r.Packs {
 		if p.Status == StatusInvalid || p.Status == StatusFailed {
 			return 1
