@@ -32,7 +32,8 @@ type item struct {
 	dir     string // workspace-relative, slash-separated
 	res     PackResult
 	pack    *pack.Pack
-	fsys    fs.FS
+	fsys    fs.FS    // root.FS(): reads stay inside the pack folder
+	root    *os.Root // the pack folder; closed when the run ends
 	entries []archive.Entry
 	ahead   chan ahead         // set by lookAhead
 	repo    *remote.Repository // set by openRepositories, sharing a token with its group
@@ -74,7 +75,14 @@ func (r *run) validate(ctx context.Context, it *item) {
 	start := time.Now()
 	defer func() { it.res.Timings.ValidateMS = time.Since(start).Milliseconds() }()
 
-	it.fsys = os.DirFS(filepath.Join(r.cfg.Workspace, filepath.FromSlash(it.dir)))
+	root, err := openPack(r.ws, it.dir)
+	if err != nil {
+		it.res.Findings = append(it.res.Findings, pack.NewFinding("F1", it.dir, fmt.Sprintf("reading the pack folder: %v", err),
+			"give (or commit) the real folder, not a link to it"))
+		it.invalid(r.cfg.Strict)
+		return
+	}
+	it.root, it.fsys = root, root.FS()
 	p, findings := pack.Load(ctx, it.fsys, pack.Options{Ignore: r.cfg.IgnoreRules})
 	entries, archFindings, err := archive.Scan(ctx, it.fsys, archive.Options{})
 	findings = append(findings, r.cfg.IgnoreRules.Keep(archFindings)...)
