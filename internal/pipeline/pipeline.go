@@ -152,6 +152,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		}
 	})
 
+	r.basePathRestored(res, items)
 	for _, it := range items {
 		res.Packs = append(res.Packs, it.res)
 	}
