@@ -3,6 +3,7 @@ package pack
 import (
 	"archive/tar"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,10 +20,11 @@ import (
 // `helm package`; a chart whose Chart.yaml lies beyond the caps is not
 // judged.
 const (
-	maxChartCompressed = 256 << 20 // bytes of the .tgz read
-	maxChartBytes      = 64 << 20  // decompressed bytes read
-	maxChartEntries    = 10_000    // tar entries looked at
-	maxChartYAML       = 1 << 20   // size of Chart.yaml read
+	// DefaultMaxChartBytes is the default of Options.MaxChartBytes.
+	DefaultMaxChartBytes = 64 << 20
+	maxChartCompressed   = 256 << 20 // bytes of the .tgz read
+	maxChartEntries      = 10_000    // tar entries looked at
+	maxChartYAML         = 1 << 20   // size of Chart.yaml read
 )
 
 // chartInfo is what one chart archive told, read once per run of Load.
@@ -82,16 +84,16 @@ func (c *checker) readChart(file string) chartInfo {
 		return chartInfo{problem: fmt.Sprintf("%s is not gzip-compressed (%v)", file, err)}
 	}
 	defer gz.Close()
-	body := &io.LimitedReader{R: gz, N: maxChartBytes}
+	body := &io.LimitedReader{R: ctxReader{c.ctx, gz}, N: c.opts.MaxChartBytes}
 	tr := tar.NewReader(body)
-	read := func() int64 { return maxChartBytes - body.N }
+	read := func() int64 { return c.opts.MaxChartBytes - body.N }
 	for range maxChartEntries {
 		if c.ctx.Err() != nil {
 			return chartInfo{read: read()}
 		}
 		h, err := tr.Next()
 		switch {
-		case body.N <= 0:
+		case body.N <= 0 || c.ctx.Err() != nil:
 			return chartInfo{read: read()} // over the cap: not judged
 		case errors.Is(err, io.EOF):
 			return chartInfo{problem: fmt.Sprintf("%s holds no <chart>/Chart.yaml, so it is not a Helm chart archive", file), read: read()}
@@ -104,7 +106,7 @@ func (c *checker) readChart(file string) chartInfo {
 		var chart struct{ Name string }
 		b, err := io.ReadAll(io.LimitReader(tr, maxChartYAML))
 		switch {
-		case err != nil && body.N <= 0:
+		case err != nil && (body.N <= 0 || c.ctx.Err() != nil):
 			return chartInfo{read: read()}
 		case err != nil:
 			return chartInfo{problem: fmt.Sprintf("%s: reading %s: %v", file, h.Name, err), read: read()}
@@ -130,4 +132,18 @@ func isChartYAML(name string) bool {
 	}
 	clean := path.Clean(name)
 	return path.Base(clean) == "Chart.yaml" && strings.Count(clean, "/") == 1
+}
+
+// ctxReader stops reading once ctx is done: tar.Next reads through a whole
+// entry, which in a bomb is most of the archive.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
 }

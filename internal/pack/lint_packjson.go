@@ -266,29 +266,27 @@ func (c *checker) schema() {
 		return
 	}
 	for _, leaf := range leaves(ve) {
-		ptr := "/" + strings.Join(escapeAll(leaf.InstanceLocation), "/")
-		if len(leaf.InstanceLocation) == 0 {
-			ptr = ""
+		loc := leaf.InstanceLocation
+		ptr := ""
+		if len(loc) > 0 {
+			ptr = "/" + strings.Join(escapeAll(loc), "/")
 		}
-		kw := strings.Join(leaf.ErrorKind.KeywordPath(), "/")
-		top := ""
-		if len(leaf.InstanceLocation) > 0 {
-			top = leaf.InstanceLocation[0]
-		}
-		if slices.Contains([]string{"name", "displayName", "version"}, top) || (ptr == "" && kw == "required") ||
-			(top == "layer" && len(leaf.InstanceLocation) == 1 && !isNonEmptyString(doc, "layer")) ||
-			top == "charts" || top == "kubeManifests" {
+		if reportedByCore(loc, leaf.ErrorKind.KeywordPath(), doc) {
 			continue // F5, F11 and F12 report these with their own words
+		}
+		top := ""
+		if len(loc) > 0 {
+			top = loc[0]
 		}
 		rule := "F10"
 		switch {
 		case top == "layer":
 			rule = "F6"
-		case top == "constraints" && len(leaf.InstanceLocation) > 1 && leaf.InstanceLocation[1] == "dependencies":
+		case top == "constraints" && len(loc) > 1 && loc[1] == "dependencies":
 			rule = "C1"
-		case top == "constraints" && slices.Contains(leaf.InstanceLocation, "components"):
+		case top == "constraints" && slices.Contains(loc, "components"):
 			rule = "C5"
-		case top == "constraints" && len(leaf.InstanceLocation) > 1 && leaf.InstanceLocation[1] == "resources":
+		case top == "constraints" && len(loc) > 1 && loc[1] == "resources":
 			rule = "C3"
 		}
 		where := ptr
@@ -298,6 +296,23 @@ func (c *checker) schema() {
 		c.findAt(rule, ptr, fmt.Sprintf("%s: %s", where, leaf.ErrorKind.LocalizedString(printer)),
 			"see the pack.json field table in Palette's documentation (Add a Custom Pack)")
 	}
+}
+
+// reportedByCore reports whether a schema violation at loc (keyword path
+// kw) is one the core rules of packJSON already report in their own words:
+// the required fields (F5), a missing or empty layer (F5), and the charts
+// and kubeManifests lists (F11, F12). A layer outside the enum is F6's.
+func reportedByCore(loc, kw []string, doc any) bool {
+	if len(loc) == 0 {
+		return slices.Equal(kw, []string{"required"})
+	}
+	switch loc[0] {
+	case "name", "displayName", "version", "charts", "kubeManifests":
+		return true
+	case "layer":
+		return len(loc) == 1 && !isNonEmptyString(doc, "layer")
+	}
+	return false
 }
 
 func isNonEmptyString(doc any, key string) bool {

@@ -25,8 +25,11 @@ type Pack struct {
 
 // Options for Load. The zero value is usable.
 type Options struct {
-	MaxFileSize int64  // cap for each metadata file read; 0: DefaultMaxFileSize
-	Ignore      Ignore // rules not checked (ignore-rules)
+	MaxFileSize int64 // cap for each metadata file read; 0: DefaultMaxFileSize
+	// MaxChartBytes caps the decompressed bytes read from each chart
+	// archive; 0: DefaultMaxChartBytes.
+	MaxChartBytes int64
+	Ignore        Ignore // rules not checked (ignore-rules)
 }
 
 // A check inspects one aspect of a pack and records findings under one or
@@ -67,6 +70,9 @@ var lintChecks = []check{
 func Load(ctx context.Context, fsys fs.FS, opts Options) (*Pack, []Finding) {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
+	}
+	if opts.MaxChartBytes <= 0 {
+		opts.MaxChartBytes = DefaultMaxChartBytes
 	}
 	c := &checker{ctx: ctx, fsys: fsys, opts: opts, kept: map[string]int{}, dropped: map[string]*dropped{},
 		mappings: map[*yaml.Node]map[string]*yaml.Node{}, chartInfos: map[string]chartInfo{}}

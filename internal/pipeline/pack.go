@@ -32,7 +32,8 @@ type item struct {
 	dir     string // workspace-relative, slash-separated
 	res     PackResult
 	pack    *pack.Pack
-	fsys    fs.FS
+	fsys    fs.FS    // root.FS(): reads stay inside the pack folder
+	root    *os.Root // the pack folder; closed when the run ends
 	entries []archive.Entry
 	ahead   chan ahead         // set by lookAhead
 	existed bool               // its tag was in the registry before this run
@@ -75,7 +76,14 @@ func (r *run) validate(ctx context.Context, it *item) {
 	start := time.Now()
 	defer func() { it.res.Timings.ValidateMS = time.Since(start).Milliseconds() }()
 
-	it.fsys = os.DirFS(filepath.Join(r.cfg.Workspace, filepath.FromSlash(it.dir)))
+	root, err := openPack(r.ws, it.dir)
+	if err != nil {
+		it.res.Findings = append(it.res.Findings, pack.NewFinding("F1", it.dir, fmt.Sprintf("reading the pack folder: %v", err),
+			"give (or commit) the real folder, not a link to it"))
+		it.invalid(r.cfg.Strict)
+		return
+	}
+	it.root, it.fsys = root, root.FS()
 	p, findings := pack.Load(ctx, it.fsys, pack.Options{Ignore: r.cfg.IgnoreRules})
 	entries, archFindings, err := archive.Scan(ctx, it.fsys, archive.Options{})
 	findings = append(findings, r.cfg.IgnoreRules.Keep(archFindings)...)
@@ -129,6 +137,26 @@ func (r *run) ensureRepository(ctx context.Context, name string) error {
 		r.opts.Logf("created the ECR repository %s", c)
 	}
 	return nil
+}
+
+// checkFolderNames makes a pack invalid (A6) when a folder in its path has
+// a comma or leading or trailing white space: the packs input, which a
+// fan-out job fills from the matrix output, splits on commas and trims, so
+// it could not name the folder (security.md I5).
+func checkFolderNames(items []*item) {
+	for _, it := range items {
+		for _, seg := range strings.Split(it.dir, "/") {
+			if !strings.Contains(seg, ",") && strings.TrimSpace(seg) == seg {
+				continue
+			}
+			it.addFindings([]pack.Finding{{
+				Rule: "A6", Severity: pack.SeverityError, File: it.dir,
+				Message: fmt.Sprintf("the folder name %q has a comma or leading or trailing spaces, which the packs input (and so a fan-out matrix) cannot pass", seg),
+				Fix:     "rename the folder without commas and surrounding spaces",
+			}}, false)
+			break
+		}
+	}
 }
 
 // checkBump enforces check-version-increment (pack.CheckBump: B1, B2): a

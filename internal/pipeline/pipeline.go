@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -25,6 +26,7 @@ import (
 	"github.com/pack-publish/pack-publish/internal/publish"
 	"github.com/pack-publish/pack-publish/internal/redact"
 	"github.com/pack-publish/pack-publish/internal/registry"
+	"github.com/pack-publish/pack-publish/internal/safefile"
 )
 
 // ErrConfig marks errors that make the configuration unusable (exit code 2):
@@ -49,6 +51,16 @@ type Options struct {
 	// Mask is called with every secret obtained during the run (OIDC token,
 	// STS keys, ECR password) before anything can print it. nil: no-op.
 	Mask func(secret string)
+	// Progress is called when a phase starts (Done 0) and each time a pack
+	// finishes it; the front end groups its log and counts [n/N]. nil: no-op.
+	Progress func(Progress)
+}
+
+// Progress tells where a run is: Phase is "detect", "validate" or
+// "publish"; Done of Total packs have finished it.
+type Progress struct {
+	Phase       string
+	Done, Total int
 }
 
 func (o *Options) defaults() {
@@ -72,6 +84,16 @@ func (o *Options) defaults() {
 	if o.Mask == nil {
 		o.Mask = func(string) {}
 	}
+	if o.Progress == nil {
+		o.Progress = func(Progress) {}
+	} else {
+		progress := o.Progress
+		o.Progress = func(p Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			progress(p)
+		}
+	}
 	if o.UserAgent == "" {
 		o.UserAgent = "pack-publish"
 	}
@@ -85,13 +107,21 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	start := opts.Now()
 	res := &Result{Destination: destination(cfg)}
 
-	dirs, err := selectPacks(ctx, cfg, opts, res)
+	// Packs are read through an os.Root of the workspace: the kernel keeps
+	// every open inside it, whatever symlinks the repository holds.
+	ws, err := os.OpenRoot(cfg.Workspace)
+	if err != nil {
+		return nil, fmt.Errorf("%w: opening the workspace %s: %w", ErrConfig, cfg.Workspace, err)
+	}
+	defer ws.Close()
+	opts.Progress(Progress{Phase: "detect"})
+	dirs, err := selectPacks(ctx, cfg, opts, ws, res)
 	if err != nil {
 		return nil, err
 	}
 	res.Selected = dirs
 
-	r := &run{cfg: cfg, opts: opts, git: git.Runner{Dir: cfg.Workspace}, retry: opts.Retry,
+	r := &run{cfg: cfg, opts: opts, ws: ws, git: git.Runner{Dir: cfg.Workspace}, retry: opts.Retry,
 		ecrCalls: make(chan struct{}, cfg.Concurrency), answered: make(chan struct{}),
 		secrets: &redact.Secrets{}}
 	// The configured secrets are masked by the front end already; every
@@ -114,6 +144,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	for i, d := range dirs {
 		items[i] = &item{dir: d, res: PackResult{Path: d, Findings: []pack.Finding{}}}
 	}
+	defer func() {
+		for _, it := range items {
+			if it.root != nil {
+				it.root.Close()
+			}
+		}
+	}()
 	// The base path (or, on ECR, its repository) goes to the registry while
 	// the packs are validated: it needs nothing from them.
 	basePath := make(chan error, 1)
@@ -122,8 +159,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	} else {
 		basePath <- nil
 	}
-	r.each(ctx, items, r.validate)
+	r.each(ctx, items, r.counted("validate", len(items), r.validate))
 	r.checkSet(items)
+	checkFolderNames(items)
 	if r.cfg.CheckVersionIncrement && res.BaseSHA != "" {
 		r.each(ctx, items, func(ctx context.Context, it *item) { r.checkBump(ctx, it, res.BaseSHA) })
 	}
@@ -146,11 +184,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 			}
 		}
 	}
-	r.each(ctx, items, func(ctx context.Context, it *item) {
+	var toPublish []*item
+	for _, it := range items {
 		if it.valid() && it.res.Status == "" {
-			r.publish(ctx, it)
+			toPublish = append(toPublish, it)
 		}
-	})
+	}
+	r.each(ctx, toPublish, r.counted("publish", len(toPublish), r.publish))
 
 	r.basePathRestored(res, items)
 	for _, it := range items {
@@ -159,6 +199,17 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	res.Palette = r.syncPalette(ctx, res.Packs)
 	res.Timings.TotalMS = opts.Now().Sub(start).Milliseconds()
 	return res, nil
+}
+
+// counted announces a phase of total packs to opts.Progress and wraps fn
+// to count each pack that finishes it.
+func (r *run) counted(phase string, total int, fn func(context.Context, *item)) func(context.Context, *item) {
+	r.opts.Progress(Progress{Phase: phase, Total: total})
+	var done atomic.Int64
+	return func(ctx context.Context, it *item) {
+		fn(ctx, it)
+		r.opts.Progress(Progress{Phase: phase, Done: int(done.Add(1)), Total: total})
+	}
 }
 
 // redactResult removes every secret of the run from the messages and
@@ -176,6 +227,7 @@ func (r *run) redactResult(res *Result) {
 type run struct {
 	cfg    *config.Config
 	opts   Options
+	ws     *os.Root // the workspace
 	git    git.Runner
 	tmp    string
 	client *auth.Client // registry mode
@@ -215,6 +267,10 @@ func (r *run) openDestination(ctx context.Context) error {
 	case cfg.DryRun:
 		return nil
 	case cfg.OCILayout != "":
+		// Repository content cannot redirect the layout (contract, Safety).
+		if err := safefile.CheckDir(cfg.Workspace, cfg.OCILayout); err != nil {
+			return fmt.Errorf("%w: input oci-layout: %w", ErrConfig, err)
+		}
 		store, err := oci.New(cfg.OCILayout)
 		if err != nil {
 			return fmt.Errorf("%w: opening oci-layout %s: %w", ErrConfig, cfg.OCILayout, err)
@@ -279,9 +335,19 @@ func displayPath(cfg *config.Config, p string) string {
 
 // selectPacks decides which pack folders this run handles: the packs input,
 // every pack (detect: all), or the packs changed between two commits.
-func selectPacks(ctx context.Context, cfg *config.Config, opts Options, res *Result) ([]string, error) {
-	fsys := os.DirFS(cfg.Workspace)
+func selectPacks(ctx context.Context, cfg *config.Config, opts Options, ws *os.Root, res *Result) ([]string, error) {
+	fsys := ws.FS()
 	if len(cfg.Packs) > 0 {
+		var errs []error
+		for _, d := range cfg.Packs {
+			if link := throughLink(ws, d); link != "" {
+				errs = append(errs, fmt.Errorf("%w: input packs: %q goes through the symlink %s, which is not followed "+
+					"(it could lead outside the workspace); give the real folder", ErrConfig, d, link))
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
 		if err := checkFolders(fsys, "packs", cfg.Packs); err != nil {
 			return nil, err
 		}
@@ -344,6 +410,34 @@ func (r *run) created(dir string) string {
 		}
 	}
 	return r.opts.Now().UTC().Format(time.RFC3339)
+}
+
+// throughLink returns the first component of the workspace-relative folder
+// dir that is a symlink, or "".
+func throughLink(ws *os.Root, dir string) string {
+	for i := 0; i <= len(dir); i++ {
+		if i < len(dir) && dir[i] != '/' || dir[:i] == "." {
+			continue
+		}
+		if info, err := ws.Lstat(dir[:i]); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+			return dir[:i]
+		}
+	}
+	return ""
+}
+
+// openPack opens the pack folder dir (workspace-relative) as its own
+// os.Root. A folder that goes through a symlink is refused: the packs input
+// and change detection name folders, and a committed link must not make a
+// folder outside the workspace (or another pack) the pack.
+func openPack(ws *os.Root, dir string) (*os.Root, error) {
+	if !fs.ValidPath(dir) {
+		return nil, fmt.Errorf("%q is not a path inside the workspace", dir)
+	}
+	if link := throughLink(ws, dir); link != "" {
+		return nil, fmt.Errorf("the pack folder goes through the symlink %s, which is not followed (it could lead outside the workspace)", link)
+	}
+	return ws.OpenRoot(dir)
 }
 
 // checkFolders fails with ErrConfig, naming the input, when a folder of
