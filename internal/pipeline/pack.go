@@ -36,6 +36,7 @@ type item struct {
 	root    *os.Root // the pack folder; closed when the run ends
 	entries []archive.Entry
 	ahead   chan ahead         // set by lookAhead
+	existed bool               // its tag was in the registry before this run
 	repo    *remote.Repository // set by openRepositories, sharing a token with its group
 }
 
@@ -136,6 +137,26 @@ func (r *run) ensureRepository(ctx context.Context, name string) error {
 		r.opts.Logf("created the ECR repository %s", c)
 	}
 	return nil
+}
+
+// checkFolderNames makes a pack invalid (A6) when a folder in its path has
+// a comma or leading or trailing white space: the packs input, which a
+// fan-out job fills from the matrix output, splits on commas and trims, so
+// it could not name the folder (security.md I5).
+func checkFolderNames(items []*item) {
+	for _, it := range items {
+		for _, seg := range strings.Split(it.dir, "/") {
+			if !strings.Contains(seg, ",") && strings.TrimSpace(seg) == seg {
+				continue
+			}
+			it.addFindings([]pack.Finding{{
+				Rule: "A6", Severity: pack.SeverityError, File: it.dir,
+				Message: fmt.Sprintf("the folder name %q has a comma or leading or trailing spaces, which the packs input (and so a fan-out matrix) cannot pass", seg),
+				Fix:     "rename the folder without commas and surrounding spaces",
+			}}, false)
+			break
+		}
+	}
 }
 
 // checkBump enforces check-version-increment (pack.CheckBump: B1, B2): a
@@ -291,12 +312,32 @@ func (r *run) publish(ctx context.Context, it *item) {
 		it.res.Status, it.res.Message = StatusFailed, r.withHint(err).Error()
 		var conflict *publish.ConflictError
 		if errors.As(err, &conflict) {
+			it.existed = true
 			it.res.Digest = conflict.Existing.String()
 			it.res.Message += r.immutableNote(ctx, dst)
 		}
 		return
 	}
 	it.res.Status, it.res.Digest, it.res.Message = Status(out.Status), out.Digest.String(), out.Message
+	it.existed = out.Status == publish.Unchanged || out.Replaced
+}
+
+// basePathRestored is the notice of a run that had to push the base-path
+// artifact although packs were already published below it: something
+// deleted it, most likely a garbage collection of untagged manifests.
+func (r *run) basePathRestored(res *Result, items []*item) {
+	if res.BasePath == nil || !res.BasePath.Pushed {
+		return
+	}
+	for _, it := range items {
+		if it.existed {
+			res.Notices = append(res.Notices, fmt.Sprintf("the base-path artifact %s@%s was missing although packs were already published below it (%s), "+
+				"and has been pushed again: Palette needs it to list the packs. A garbage collection that deletes untagged manifests removes it "+
+				"(on zot it takes every pack below with it); keep it with the settings in README, \"Registry settings that keep packs\"",
+				res.BasePath.Reference, res.BasePath.Digest, it.res.Reference))
+			return
+		}
+	}
 }
 
 // immutableNote explains, on ECR, that a repository with IMMUTABLE tags
