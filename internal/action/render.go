@@ -84,7 +84,7 @@ func summaryMarkdown(res *pipeline.Result) string {
 	}
 	var problems []string
 	for _, p := range res.Packs {
-		if p.Message != "" && (p.Status == pipeline.StatusFailed || p.Status == pipeline.StatusInvalid) {
+		if p.Message != "" && (p.Status == pipeline.StatusFailed || p.Status == pipeline.StatusInvalid || p.Status == pipeline.StatusConflict) {
 			problems = append(problems, fmt.Sprintf("- **%s**: %s", mdCell(p.Path), mdCell(p.Message)))
 		}
 		for _, f := range p.Findings {
@@ -120,7 +120,7 @@ func writeTable(w io.Writer, res *pipeline.Result) {
 	}
 	tw.Flush()
 	for _, p := range res.Packs {
-		if p.Message != "" && (p.Status == pipeline.StatusFailed || p.Status == pipeline.StatusInvalid) {
+		if p.Message != "" && (p.Status == pipeline.StatusFailed || p.Status == pipeline.StatusInvalid || p.Status == pipeline.StatusConflict) {
 			fmt.Fprintf(w, "%s: %s\n", p.Path, p.Message)
 		}
 	}
@@ -130,7 +130,7 @@ func writeTable(w io.Writer, res *pipeline.Result) {
 func countLine(res *pipeline.Result) string {
 	c := res.Counts()
 	var parts []string
-	for _, s := range []pipeline.Status{pipeline.StatusPushed, pipeline.StatusUnchanged, pipeline.StatusDryRun, pipeline.StatusInvalid, pipeline.StatusFailed} {
+	for _, s := range []pipeline.Status{pipeline.StatusPushed, pipeline.StatusUnchanged, pipeline.StatusDryRun, pipeline.StatusInvalid, pipeline.StatusConflict, pipeline.StatusFailed, pipeline.StatusCancelled} {
 		if c[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c[s], s))
 		}

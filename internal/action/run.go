@@ -88,9 +88,12 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 		for _, f := range p.Findings {
 			fe.problem(f)
 		}
-		if p.Status == pipeline.StatusFailed {
+		if p.Status == pipeline.StatusFailed || p.Status == pipeline.StatusConflict {
 			fe.problem(pack.Finding{Severity: pack.SeverityError, Rule: p.Path, Message: p.Message})
 		}
+	}
+	if res.Interrupted != "" { // once, not once per cancelled pack
+		fe.problem(pack.Finding{Severity: pack.SeverityError, Message: res.Interrupted})
 	}
 	code := res.ExitCode()
 	if err := fe.finish(res); err != nil {

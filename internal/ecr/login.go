@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -59,6 +60,9 @@ type Options struct {
 	// token, the AWS access key id, secret key and session token, the ECR
 	// authorization token and password. May be nil.
 	Mask func(secret string)
+	// HTTPClient makes the STS and ECR calls (with bounded timeouts); nil:
+	// the SDK's default client.
+	HTTPClient *http.Client
 }
 
 // Session is a login to an ECR registry.
@@ -120,6 +124,9 @@ func login(ctx context.Context, opts Options, sec *secrets) (*Session, error) {
 	loadOpts := []func(*config.LoadOptions) error{config.WithAppID("pack-publish")}
 	if region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(region))
+	}
+	if opts.HTTPClient != nil {
+		loadOpts = append(loadOpts, config.WithHTTPClient(opts.HTTPClient))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
