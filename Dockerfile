@@ -7,8 +7,15 @@
 # locally made stand-ins of scripts/image-test.sh) can replace them. No
 # BuildKit-only syntax: act builds `uses: ./` through the Docker API's classic
 # builder.
-ARG GO_IMAGE=golang:1.26-bookworm
-ARG RUNTIME_IMAGE=alpine:3.22
+#
+# The base images are pinned by digest, so a release image can be rebuilt from
+# its commit. To move to newer base images (monthly, or for a CVE in alpine),
+# print the current multi-arch index digests and paste them here:
+#   go run github.com/google/go-containerregistry/cmd/crane@v0.22.1 digest golang:1.26-bookworm
+#   go run github.com/google/go-containerregistry/cmd/crane@v0.22.1 digest alpine:3.22
+# then open a pull request; CI's self-test job builds the image from it.
+ARG GO_IMAGE=golang:1.26-bookworm@sha256:a688600ca24f8a4d3ca77f95b0dd40704a9fc787c826660eb7ba0b641b8b175d
+ARG RUNTIME_IMAGE=alpine:3.22@sha256:14358309a308569c32bdc37e2e0e9694be33a9d99e68afb0f5ff33cc1f695dce
 
 FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS build
 WORKDIR /src

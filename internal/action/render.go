@@ -52,6 +52,7 @@ func outputs(res *pipeline.Result) []output {
 		{"any-changed", fmt.Sprint(len(res.Selected) > 0)},
 		{"base-sha", res.BaseSHA},
 		{"head-sha", res.HeadSHA},
+		{"palette-synced", paletteSynced(res)},
 	}
 }
 
@@ -101,6 +102,7 @@ func summaryMarkdown(res *pipeline.Result) string {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString(paletteMarkdown(res))
 	for _, n := range res.Notices {
 		fmt.Fprintf(&b, "> %s\n\n", mdCell(n))
 	}
@@ -125,6 +127,7 @@ func writeTable(w io.Writer, res *pipeline.Result) {
 		}
 	}
 	fmt.Fprintf(w, "%s. Destination: %s.\n", countLine(res), res.Destination)
+	writePaletteLine(w, res)
 }
 
 func countLine(res *pipeline.Result) string {

@@ -85,7 +85,7 @@ func TestOutputs_empty(t *testing.T) {
 	for _, o := range outputs(&pipeline.Result{}) {
 		got[o.Name] = o.Value
 	}
-	want := map[string]string{"published": "[]", "changed-packs": "[]", "matrix": `{"include":[]}`, "any-changed": "false", "base-sha": "", "head-sha": ""}
+	want := map[string]string{"published": "[]", "changed-packs": "[]", "matrix": `{"include":[]}`, "any-changed": "false", "base-sha": "", "head-sha": "", "palette-synced": ""}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("outputs(empty) mismatch (-want +got):\n%s", diff)
 	}

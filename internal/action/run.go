@@ -95,6 +95,7 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 	if res.Interrupted != "" { // once, not once per cancelled pack
 		fe.problem(pack.Finding{Severity: pack.SeverityError, Message: res.Interrupted})
 	}
+	reportPalette(fe, res)
 	code := res.ExitCode()
 	if err := fe.finish(res); err != nil {
 		fe.problem(pack.Finding{Severity: pack.SeverityError, Message: err.Error()})

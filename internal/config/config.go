@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pack-publish/pack-publish/internal/ecr"
+	"github.com/pack-publish/pack-publish/internal/palette"
 )
 
 // DefaultConcurrency is the number of packs processed at once when the
@@ -64,15 +66,26 @@ type Config struct {
 	Audience             string
 	WebIdentityTokenFile string // absolute or empty
 	CreateRepositories   bool
+
+	// Palette: with PaletteAPIKey set, sync PaletteRegistry after the run.
+	PaletteURL      string
+	PaletteAPIKey   string
+	PaletteRegistry string
+	PaletteTimeout  time.Duration
 }
 
 // Secrets returns the secret values of the configuration, to be masked before
 // anything is printed.
 func (c *Config) Secrets() []string {
-	if c.Password == "" {
-		return nil
+	var s []string
+	if c.Password != "" {
+		// A registry may echo the Authorization header: user:password in base64.
+		s = append(s, c.Password, base64.StdEncoding.EncodeToString([]byte(c.Username+":"+c.Password)))
 	}
-	return []string{c.Password}
+	if c.PaletteAPIKey != "" {
+		s = append(s, c.PaletteAPIKey)
+	}
+	return s
 }
 
 // Source is where inputs come from: command-line flags, then INPUT_<NAME>
@@ -161,6 +174,10 @@ func Load(spec Spec, src Source) (*Config, error) {
 		RoleSessionName:    l.str("role-session-name"),
 		Audience:           l.str("audience"),
 		CreateRepositories: l.boolean("create-repositories"),
+
+		PaletteURL:      l.str("palette-url"),
+		PaletteAPIKey:   l.str("palette-api-key"),
+		PaletteRegistry: l.str("palette-registry"),
 	}
 	c.Workspace = firstNonEmpty(getenv("GITHUB_WORKSPACE"), getenv("CI_PROJECT_DIR"), src.Dir)
 	if !filepath.IsAbs(c.Workspace) {
@@ -212,7 +229,33 @@ func Load(spec Spec, src Source) (*Config, error) {
 
 	l.checkRegistry(c)
 	l.checkAuth(c)
+	l.checkPalette(c)
 	return c, errors.Join(l.errs...)
+}
+
+// checkPalette validates the Palette inputs; they are used only when
+// palette-api-key is set.
+func (l *loader) checkPalette(c *Config) {
+	s := l.str("palette-timeout")
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		l.fail("palette-timeout", fmt.Sprintf("%q is not a positive Go duration such as 10m or 90s", s))
+	}
+	c.PaletteTimeout = d
+	if c.PaletteAPIKey == "" {
+		return
+	}
+	if c.PaletteRegistry == "" {
+		l.fail("palette-registry", "required with palette-api-key: the name (or UID) of the OCI pack registry as registered in Palette")
+	}
+	if c.OCILayout != "" {
+		l.fail("palette-api-key", "Palette syncs a registry, and oci-layout pushes to none; remove palette-api-key or publish to a registry")
+	}
+	if u, err := palette.ParseURL(c.PaletteURL); err != nil {
+		l.errs = append(l.errs, &InputError{Msg: err.Error()})
+	} else {
+		c.PaletteURL = u.String()
+	}
 }
 
 // passwordStdin reads the password from stdin (--password-stdin), as
@@ -365,7 +408,8 @@ func (l *loader) checkRegistry(c *Config) {
 			break
 		}
 	}
-	if c.PlainHTTP && (c.Insecure || c.CAFile != "") {
+	// ca-file also serves a self-hosted Palette's HTTPS.
+	if c.PlainHTTP && (c.Insecure || c.CAFile != "" && l.str("palette-api-key") == "") {
 		l.fail("plain-http", "plain-http cannot be combined with insecure or ca-file, which are TLS settings")
 	}
 }

@@ -53,6 +53,15 @@ func TestLoad_precedence(t *testing.T) {
 		// fork pull requests and unprotected GitLab branches get no secrets; a dry run needs none
 		{"dry run without the password", []string{"--registry", "h", "--username", "robot$ci"}, nil, func(c *Config) any { return c.DryRun }, true},
 		{"basic dry run without the password", []string{"--registry", "h", "--auth", "basic", "--username", "u"}, nil, func(c *Config) any { return c.Auth }, "basic"},
+		{"palette defaults", []string{"--palette-api-key", "k", "--palette-registry", "r"}, nil,
+			func(c *Config) any { return []any{c.PaletteURL, c.PaletteTimeout.String(), c.Secrets()} }, []any{"https://api.spectrocloud.com", "10m0s", []string{"k"}}},
+		{"palette self-hosted", []string{"--palette-api-key", "k", "--palette-registry", "r", "--palette-url", "palette.example.com/", "--palette-timeout", "90s"}, nil,
+			func(c *Config) any { return []any{c.PaletteURL, c.PaletteTimeout.String()} }, []any{"https://palette.example.com", "1m30s"}},
+		{"palette url unchecked without a key", []string{"--palette-url", "http://palette.example.com"}, nil, func(c *Config) any { return c.PaletteAPIKey }, ""},
+		{"ca-file with plain-http for palette", []string{"--registry", "h", "--plain-http", "--ca-file", "ca.pem", "--palette-api-key", "k", "--palette-registry", "r"}, nil,
+			func(c *Config) any { return c.CAFile }, "/work/ca.pem"},
+		{"both secrets masked", []string{"--username", "u", "--password", "p", "--palette-api-key", "k", "--palette-registry", "r"}, nil,
+			func(c *Config) any { return c.Secrets() }, []string{"p", "dTpw", "k"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,6 +104,15 @@ func TestLoad_errors(t *testing.T) {
 		{"bad session name", []string{"--registry", "h", "--auth", "ecr", "--role-session-name", "a b"}, []string{"input role-session-name:"}},
 		{"unknown flag", []string{"--nope"}, []string{"unknown flag --nope"}},
 		{"both destinations", []string{"--registry", "h", "--oci-layout", "out"}, []string{"input oci-layout:"}},
+		{"palette key without registry", []string{"--registry", "h", "--palette-api-key", "secretpw"}, []string{"input palette-registry: required with palette-api-key"}},
+		{"palette over http", []string{"--registry", "h", "--palette-api-key", "secretpw", "--palette-registry", "r", "--palette-url", "http://palette.example.com"},
+			[]string{"input palette-url:", "in the clear"}},
+		{"palette url with credentials", []string{"--registry", "h", "--palette-api-key", "k", "--palette-registry", "r", "--palette-url", "https://u:secretpw@p.example.com"},
+			[]string{"input palette-url: must not contain credentials"}},
+		{"palette with oci-layout", []string{"--oci-layout", "out", "--palette-api-key", "secretpw", "--palette-registry", "r"}, []string{"input palette-api-key:", "oci-layout"}},
+		{"palette timeout", []string{"--registry", "h", "--palette-timeout", "10"}, []string{"input palette-timeout: \"10\" is not a positive Go duration"}},
+		{"palette timeout negative", []string{"--registry", "h", "--palette-timeout", "-1m"}, []string{"input palette-timeout:"}},
+		{"plain-http with ca-file", []string{"--registry", "h", "--plain-http", "--ca-file", "ca.pem"}, []string{"input plain-http:"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -150,4 +168,18 @@ func FuzzSplitList(f *testing.F) {
 			seen[item] = true
 		}
 	})
+}
+
+// TestConfig_Secrets: the basic password is a secret, and so is the
+// Authorization header value a registry may echo (user:password in base64).
+func TestConfig_Secrets(t *testing.T) {
+	t.Parallel()
+	c := &Config{Username: "robot$ci", Password: "s3cr3t"}
+	want := []string{"s3cr3t", "cm9ib3QkY2k6czNjcjN0"}
+	if diff := cmp.Diff(want, c.Secrets()); diff != "" {
+		t.Errorf("Secrets() (-want +got):\n%s", diff)
+	}
+	if got := (&Config{Username: "u"}).Secrets(); got != nil {
+		t.Errorf("Secrets() without a password = %q, want none", got)
+	}
 }

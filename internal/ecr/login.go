@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/pack-publish/pack-publish/internal/redact"
 )
 
 // Defaults of Options.
@@ -58,8 +60,13 @@ type Options struct {
 	Getenv func(string) string
 	// Mask is called with every secret as soon as it is obtained: the ID
 	// token, the AWS access key id, secret key and session token, the ECR
-	// authorization token and password. May be nil.
+	// authorization token and password. May be nil. Unused when Secrets is
+	// set: its own Mask is called instead.
 	Mask func(secret string)
+	// Secrets is the run's list of secrets: every secret above is added to
+	// it, and errors are redacted with it. Default: a list of this login's
+	// secrets only.
+	Secrets *redact.Secrets
 	// HTTPClient makes the STS and ECR calls (with bounded timeouts); nil:
 	// the SDK's default client.
 	HTTPClient *http.Client
@@ -80,7 +87,7 @@ type Session struct {
 	ExpiresAt time.Time
 
 	client  *ecr.Client
-	secrets *secrets
+	secrets *redact.Secrets
 }
 
 // String describes the session without its password.
@@ -92,12 +99,15 @@ func (s *Session) String() string {
 // token, else from the SDK's default chain) and an ECR authorization token
 // for the registry.
 func Login(ctx context.Context, opts Options) (*Session, error) {
-	sec := &secrets{mask: opts.Mask}
+	sec := opts.Secrets
+	if sec == nil {
+		sec = &redact.Secrets{Mask: opts.Mask}
+	}
 	s, err := login(ctx, opts, sec)
-	return s, sec.scrub(err)
+	return s, sec.Error(err)
 }
 
-func login(ctx context.Context, opts Options, sec *secrets) (*Session, error) {
+func login(ctx context.Context, opts Options, sec *redact.Secrets) (*Session, error) {
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
 	}
@@ -153,7 +163,7 @@ func login(ctx context.Context, opts Options, sec *secrets) (*Session, error) {
 		if err != nil {
 			return nil, noCredentials(err)
 		}
-		sec.add(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
+		sec.Add(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
 	}
 
 	s := &Session{Region: cfg.Region, RegistryID: account, client: ecr.NewFromConfig(cfg), secrets: sec}
@@ -170,9 +180,9 @@ func noCredentials(err error) error {
 }
 
 // assumeRole exchanges the web identity token for temporary credentials.
-func assumeRole(ctx context.Context, cfg aws.Config, opts Options, sec *secrets) (aws.CredentialsProvider, error) {
+func assumeRole(ctx context.Context, cfg aws.Config, opts Options, sec *redact.Secrets) (aws.CredentialsProvider, error) {
 	token, err := webIdentityToken(ctx, opts)
-	sec.add(token)
+	sec.Add(token)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +198,7 @@ func assumeRole(ctx context.Context, cfg aws.Config, opts Options, sec *secrets)
 	if c == nil || c.AccessKeyId == nil || c.SecretAccessKey == nil || c.SessionToken == nil {
 		return nil, fmt.Errorf("assuming role %s: AWS STS returned no credentials", opts.RoleToAssume)
 	}
-	sec.add(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+	sec.Add(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
 	return credentials.NewStaticCredentialsProvider(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken), nil
 }
 
@@ -282,13 +292,13 @@ func (s *Session) authorize(ctx context.Context) error {
 		return fmt.Errorf("getting an ECR authorization token in %s: the response holds no token", s.Region)
 	}
 	d := out.AuthorizationData[0]
-	s.secrets.add(*d.AuthorizationToken)
+	s.secrets.Add(*d.AuthorizationToken)
 	raw, err := base64.StdEncoding.DecodeString(*d.AuthorizationToken)
 	if err != nil {
 		return errors.New("decoding the ECR authorization token: it is not base64")
 	}
 	user, password, ok := strings.Cut(string(raw), ":")
-	s.secrets.add(password)
+	s.secrets.Add(password)
 	if !ok || user == "" || password == "" {
 		return errors.New("decoding the ECR authorization token: it is not <user>:<password>")
 	}

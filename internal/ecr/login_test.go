@@ -304,7 +304,7 @@ func TestLogin_errors(t *testing.T) {
 			scenario:    scenario{tokenFile: gitlabToken, srv: ecrtest.Options{RoleARN: "arn:aws:iam::123456789012:role/other", EchoSecrets: true}, opts: Options{Registry: host, RoleToAssume: role}},
 			wantIs:      ErrAssumeRoleDenied,
 			wantActions: []string{"sts:AssumeRoleWithWebIdentity"},
-			want:        []string{`iss="https://gitlab.com"`, `sub="project_path:group/packs:ref_type:branch:ref:main"`, `ref="main"`, `"gitlab.com:sub"`, "(token ***)"},
+			want:        []string{`iss="https://gitlab.com"`, `sub="project_path:group/packs:ref_type:branch:ref:main"`, `ref="main"`, `"gitlab.com:sub"`, "(token REDACTED)"},
 			masked:      []string{"token"},
 		},
 		{
@@ -347,7 +347,7 @@ func TestLogin_errors(t *testing.T) {
 				opts: Options{Registry: host, RoleToAssume: role}},
 			wantIs:      ErrAccessDenied,
 			wantActions: []string{"sts:AssumeRoleWithWebIdentity", "ecr:GetAuthorizationToken"},
-			want:        []string{"getting an ECR authorization token", "may not call ecr:GetAuthorizationToken; allow ecr:GetAuthorizationToken on *", "assumed-role/publisher/pack-publish", "(session token ***)"},
+			want:        []string{"getting an ECR authorization token", "may not call ecr:GetAuthorizationToken; allow ecr:GetAuthorizationToken on *", "assumed-role/publisher/pack-publish", "(session token REDACTED)"},
 			masked:      []string{"token", "keys"},
 		},
 		{

@@ -33,7 +33,7 @@ func (s *Session) EnsureRepositories(ctx context.Context, names []string) (creat
 		seen[n] = true
 		ok, err := s.ensure(ctx, n)
 		if err != nil {
-			return created, s.secrets.scrub(err)
+			return created, s.secrets.Error(err)
 		}
 		if ok {
 			created = append(created, n)
@@ -74,7 +74,7 @@ func (s *Session) TagImmutable(ctx context.Context, name string) (bool, error) {
 	}
 	r, err := s.describe(ctx, name)
 	if err != nil {
-		return false, s.secrets.scrub(err)
+		return false, s.secrets.Error(err)
 	}
 	m := r.ImageTagMutability
 	return m == types.ImageTagMutabilityImmutable || m == types.ImageTagMutabilityImmutableWithExclusion, nil

@@ -96,7 +96,7 @@ func TestSession_EnsureRepositories(t *testing.T) {
 			names:       []string{archive},
 			wantActions: []string{describe},
 			wantIs:      ErrAccessDenied,
-			wantErr:     []string{"describing ECR repository " + archive, "allow ecr:DescribeRepositories on arn:aws:ecr:eu-west-1:123456789012:repository/" + archive, "(session token ***)"},
+			wantErr:     []string{"describing ECR repository " + archive, "allow ecr:DescribeRepositories on arn:aws:ecr:eu-west-1:123456789012:repository/" + archive, "(session token REDACTED)"},
 		},
 	}
 	for _, tc := range tests {

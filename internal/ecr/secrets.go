@@ -1,65 +1,11 @@
 package ecr
 
 import (
-	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
-	"sync"
 )
-
-// secrets masks every secret as soon as it is known and scrubs them from
-// errors, so that no error (including text from an AWS response) carries one.
-type secrets struct {
-	mask func(string)
-	mu   sync.Mutex
-	list []string
-}
-
-func (s *secrets) add(values ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, v := range values {
-		if v == "" || slices.Contains(s.list, v) {
-			continue
-		}
-		if s.mask != nil {
-			s.mask(v)
-		}
-		s.list = append(s.list, v)
-	}
-	// Longest first, so that a secret containing another is replaced whole.
-	slices.SortFunc(s.list, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
-}
-
-// scrub returns err, or an error with the same chain whose message has every
-// known secret replaced by "***".
-func (s *secrets) scrub(err error) error {
-	if err == nil {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	msg := err.Error()
-	clean := msg
-	for _, v := range s.list {
-		clean = strings.ReplaceAll(clean, v, "***")
-	}
-	if clean == msg {
-		return err
-	}
-	return &scrubbedError{msg: clean, err: err}
-}
-
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
 
 // claims are the JWT claims worth printing when a role refuses a token. They
 // identify the workflow, they are not secret; the token itself is.

@@ -1,7 +1,6 @@
 package ecr
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -55,50 +54,6 @@ func TestClaims_conditionKey(t *testing.T) {
 			t.Parallel()
 			if got := (claims{Iss: iss}).conditionKey(); got != want {
 				t.Errorf("conditionKey(%q) = %q, want %q", iss, got, want)
-			}
-		})
-	}
-}
-
-func TestSecrets_scrub(t *testing.T) {
-	t.Parallel()
-	base := errors.New("base")
-	tests := []struct {
-		name    string
-		secrets []string
-		err     error
-		want    string
-	}{
-		{"nil", []string{"s3cret"}, nil, ""},
-		{"untouched", []string{"s3cret"}, fmt.Errorf("ctx: %w", base), "ctx: base"},
-		{"replaced", []string{"s3cret", ""}, fmt.Errorf("got s3cret and s3cret: %w", base), "got *** and ***: base"},
-		{"longest first", []string{"abc", "abcdef"}, fmt.Errorf("abcdef abc: %w", base), "*** ***: base"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			var masked []string
-			s := &secrets{mask: func(v string) { masked = append(masked, v) }}
-			s.add(tc.secrets...)
-			s.add(tc.secrets...) // masked once only
-			got := s.scrub(tc.err)
-			if tc.err == nil {
-				if got != nil {
-					t.Fatalf("scrub(nil) = %v", got)
-				}
-				return
-			}
-			if got.Error() != tc.want || !errors.Is(got, base) {
-				t.Errorf("scrub() = %q (Is base %v), want %q wrapping base", got, errors.Is(got, base), tc.want)
-			}
-			var nonEmpty []string
-			for _, v := range tc.secrets {
-				if v != "" {
-					nonEmpty = append(nonEmpty, v)
-				}
-			}
-			if diff := cmp.Diff(nonEmpty, masked); diff != "" {
-				t.Errorf("masked (-want +got):\n%s", diff)
 			}
 		})
 	}

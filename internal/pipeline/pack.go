@@ -655,7 +655,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 // withHint appends advice for common registry failures, after removing
 // anything secret-looking from the error.
 func (r *run) withHint(err error) error {
-	err = registry.Redact(err, r.cfg.Password)
+	err = r.secrets.Error(err)
 	if h := registry.Hint(err); h != "" && !strings.Contains(err.Error(), h) {
 		return fmt.Errorf("%w; %s", err, h)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/pack-publish/pack-publish/internal/git"
 	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/publish"
+	"github.com/pack-publish/pack-publish/internal/redact"
 	"github.com/pack-publish/pack-publish/internal/registry"
 )
 
@@ -103,7 +104,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	res.Selected = dirs
 
 	r := &run{cfg: cfg, opts: opts, git: git.Runner{Dir: cfg.Workspace}, retry: opts.Retry,
-		ecrCalls: make(chan struct{}, cfg.Concurrency), answered: make(chan struct{})}
+		ecrCalls: make(chan struct{}, cfg.Concurrency), answered: make(chan struct{}),
+		secrets: &redact.Secrets{}}
+	// The configured secrets are masked by the front end already; every
+	// secret obtained from now on is masked as it is added.
+	r.secrets.Add(cfg.Secrets()...)
+	r.secrets.Mask = opts.Mask
+	defer r.redactResult(res)
 	if r.tmp, err = os.MkdirTemp("", "pack-publish-"); err != nil {
 		return nil, fmt.Errorf("creating a temporary folder: %w", err)
 	}
@@ -124,6 +131,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		}
 		for _, it := range items {
 			res.Packs = append(res.Packs, it.res)
+		}
+		if ctx.Err() == nil {
+			res.Palette = r.syncPalette(ctx, res.Packs)
 		}
 		res.Timings.TotalMS = opts.Now().Sub(start).Milliseconds()
 		return res
@@ -176,7 +186,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 // runTimeout is the cause of the context when the timeout input expires.
 type runTimeout struct{ d time.Duration }
 
-func (e *runTimeout) Error() string { return fmt.Sprintf("the run timed out after %s (input timeout)", e.d) }
+func (e *runTimeout) Error() string {
+	return fmt.Sprintf("the run timed out after %s (input timeout)", e.d)
+}
 
 // interrupted says why ctx ended, for Result.Interrupted.
 func interrupted(ctx context.Context, waitingFor string) string {
@@ -210,9 +222,20 @@ func (e *PreflightError) Is(target error) bool { return target == ErrConfig }
 // preflightError makes a failed pre-flight check a configuration error.
 func (r *run) preflightError(err error) error {
 	if errors.Is(err, ErrConfig) {
-		return err
+		return r.secrets.Error(err)
 	}
-	return &PreflightError{Destination: r.cfg.Registry, Err: err}
+	return &PreflightError{Destination: r.cfg.Registry, Err: r.secrets.Error(err)}
+}
+
+// redactResult removes every secret of the run from the messages and
+// notices of res, whichever way an error reached them.
+func (r *run) redactResult(res *Result) {
+	for i := range res.Packs {
+		res.Packs[i].Message = r.secrets.String(res.Packs[i].Message)
+	}
+	for i := range res.Notices {
+		res.Notices[i] = r.secrets.String(res.Notices[i])
+	}
 }
 
 // run holds what the packs of one run share.
@@ -224,8 +247,11 @@ type run struct {
 	client *auth.Client // registry mode
 	layout *oci.Store   // oci-layout mode
 	ecr    *ecr.Session // auth: ecr
-	retry  publish.RetryPolicy
-	times  map[string]time.Time // last commit time per pack folder
+	// secrets holds every secret of the run (basic password, OIDC token,
+	// STS keys, ECR token and password): messages are redacted with it.
+	secrets *redact.Secrets
+	retry   publish.RetryPolicy
+	times   map[string]time.Time // last commit time per pack folder
 	// ecrCalls bounds the ECR API calls in flight to cfg.Concurrency.
 	ecrCalls chan struct{}
 	// mountFrom is the base-path repository once its artifact is there:
@@ -267,7 +293,7 @@ func (r *run) openDestination(ctx context.Context) error {
 		r.ecr, loginErr = ecr.Login(ctx, ecr.Options{
 			Registry: cfg.Registry, Region: cfg.AWSRegion, RoleToAssume: cfg.RoleToAssume, RoleSessionName: cfg.RoleSessionName,
 			Audience: cfg.Audience, WebIdentityTokenFile: cfg.WebIdentityTokenFile,
-			IDToken: r.opts.IDToken, Getenv: r.opts.Getenv, Mask: r.opts.Mask,
+			IDToken: r.opts.IDToken, Getenv: r.opts.Getenv, Secrets: r.secrets,
 			HTTPClient: registry.NewHTTPClient(r.opts.Timeouts),
 		})
 		if loginErr == nil {

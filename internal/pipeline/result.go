@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"github.com/pack-publish/pack-publish/internal/pack"
+	"github.com/pack-publish/pack-publish/internal/palette"
 )
 
 // Status is the outcome of one pack, spelled as in the contract.
@@ -39,6 +40,9 @@ type Result struct {
 	// not finish are StatusCancelled.
 	Interrupted string  `json:"interrupted,omitempty"`
 	Timings     Timings `json:"timings"`
+	// Palette is the sync of the registry in Palette: nil when not asked
+	// (no palette-api-key) or when nothing was pushed.
+	Palette *palette.Result `json:"palette,omitempty"`
 }
 
 // Pushed records the base-path artifact.
@@ -77,10 +81,12 @@ type Timings struct {
 
 // ExitCode is 0 when every selected pack is pushed, unchanged or dry-run
 // (also when nothing was selected) and 1 when any is invalid, conflict,
-// failed or cancelled, or the run was interrupted. Exit code 2 (nothing
-// attempted) is never a Result: Run returns an ErrConfig error instead.
+// failed or cancelled, when the run was interrupted, or when the Palette
+// sync was asked for and failed (the packs stay pushed). Exit code 2
+// (nothing attempted) is never a Result: Run returns an ErrConfig error
+// instead.
 func (r *Result) ExitCode() int {
-	if r.Interrupted != "" {
+	if r.Interrupted != "" || (r.Palette != nil && !r.Palette.Synced) {
 		return 1
 	}
 	for _, p := range r.Packs {

@@ -250,6 +250,10 @@ func checkRedirect(plainHTTP bool) func(*http.Request, []*http.Request) error {
 	}
 }
 
+// CAPool returns the system roots plus the certificates of the PEM bundle
+// file (the ca-file input), which also serves a self-hosted Palette.
+func CAPool(file string) (*x509.CertPool, error) { return caPool(file) }
+
 func caPool(file string) (*x509.CertPool, error) {
 	f, err := os.Open(file)
 	if err != nil {

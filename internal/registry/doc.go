@@ -5,5 +5,5 @@
 // opens repositories with it ([Repository]), builds the repository paths
 // Palette expects ([PackPath], [BasePath]), resolves the credentials of the
 // auth input ([Credentials]), and turns registry errors into advice
-// ([Hint]) with secrets removed ([Redact]).
+// ([Hint]); internal/redact removes secrets from them.
 package registry

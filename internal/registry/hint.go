@@ -4,8 +4,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/http"
-	"net/url"
-	"regexp"
 	"strings"
 
 	"oras.land/oras-go/v2/registry/remote/auth"
@@ -71,107 +69,4 @@ func repositoryMissing(resp *errcode.ErrorResponse) bool {
 		}
 	}
 	return false
-}
-
-// Redact returns err with secrets removed from its message: the userinfo
-// and query values of URLs, Authorization values, bearer and basic tokens,
-// token and password fields, and every non-empty string in secrets. The
-// result still unwraps to err, so errors.Is and errors.As work, and the URLs
-// held by *url.Error and *errcode.ErrorResponse in the chain are redacted in
-// place.
-func Redact(err error, secrets ...string) error {
-	if err == nil {
-		return nil
-	}
-	redactChain(err)
-	msg := redactString(err.Error(), secrets)
-	if msg == err.Error() {
-		return err
-	}
-	return &redactedError{msg: msg, err: err}
-}
-
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// redactChain redacts URLs held by the errors of the chain (a tree).
-func redactChain(err error) {
-	for err != nil {
-		switch e := err.(type) {
-		case *url.Error:
-			e.URL = redactURL(e.URL)
-		case *errcode.ErrorResponse:
-			if e.URL != nil {
-				e.URL, _ = url.Parse(redactURL(e.URL.String()))
-			}
-		}
-		switch u := err.(type) {
-		case interface{ Unwrap() []error }:
-			for _, e := range u.Unwrap() {
-				redactChain(e)
-			}
-			return
-		case interface{ Unwrap() error }:
-			err = u.Unwrap()
-		default:
-			return
-		}
-	}
-}
-
-var (
-	urlPattern    = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
-	authHeader    = regexp.MustCompile(`(?i)(authorization"?\s*[:=]\s*"?)[^"\n]+`)
-	schemeToken   = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/-]{16,}=*`)
-	secretField   = regexp.MustCompile(`(?i)("(?:access_token|refresh_token|id_token|token|password|secret)"\s*:\s*"?|\b(?:access_token|refresh_token|id_token|token|password|secret)=)[^\s"&,;}]+`)
-	redactedValue = "REDACTED"
-)
-
-func redactString(s string, secrets []string) string {
-	for _, secret := range secrets {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, redactedValue)
-		}
-	}
-	s = urlPattern.ReplaceAllStringFunc(s, func(u string) string {
-		trimmed := strings.TrimRight(u, ".,:;)")
-		return redactURL(trimmed) + u[len(trimmed):]
-	})
-	s = authHeader.ReplaceAllString(s, "${1}"+redactedValue)
-	s = schemeToken.ReplaceAllString(s, "${1}${2}"+redactedValue)
-	return secretField.ReplaceAllStringFunc(s, func(m string) string {
-		key := secretField.FindStringSubmatch(m)[1]
-		value := m[len(key):]
-		trimmed := strings.TrimRight(value, ".,:;)")
-		return key + redactedValue + value[len(trimmed):]
-	})
-}
-
-// redactURL drops the userinfo and fragment of a URL and replaces its query
-// values; what cannot be parsed keeps only its scheme.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if i := strings.Index(raw, "://"); i >= 0 {
-			return raw[:i+3] + redactedValue
-		}
-		return redactedValue
-	}
-	if u.User == nil && u.RawQuery == "" && u.Fragment == "" {
-		return raw
-	}
-	u.User, u.Fragment, u.RawFragment = nil, "", ""
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			q[k] = []string{redactedValue}
-		}
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
 }

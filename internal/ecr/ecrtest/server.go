@@ -1,6 +1,7 @@
 package ecrtest
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
@@ -35,6 +36,10 @@ type Options struct {
 	Region   string // region in ARNs and the proxy endpoint; default DefaultRegion
 	Username string // in the authorization token; default "AWS"
 	Password string // in the authorization token; default DefaultPassword
+	// ProxyEndpoint is the registry URL the authorization token is issued
+	// for; default https://<account>.dkr.ecr.<region>.amazonaws.com. Tests
+	// that push to a local registry set it to that registry's URL.
+	ProxyEndpoint string
 
 	// RoleARN, when set, is the only role STS lets assume (AccessDenied otherwise).
 	RoleARN string
@@ -351,7 +356,7 @@ func (s *Server) ecr(w http.ResponseWriter, r *http.Request, call Call) {
 		writeJSON(w, map[string]any{"authorizationData": []any{map[string]any{
 			"authorizationToken": token,
 			"expiresAt":          4070908800,
-			"proxyEndpoint":      fmt.Sprintf("https://%s.dkr.ecr.%s.amazonaws.com", id, o.Region),
+			"proxyEndpoint":      cmp.Or(o.ProxyEndpoint, fmt.Sprintf("https://%s.dkr.ecr.%s.amazonaws.com", id, o.Region)),
 		}}})
 	case "DescribeRepositories":
 		m, ok := s.repos[name]
