@@ -120,7 +120,7 @@ func TestDistribution(t *testing.T) {
 		t.Errorf("hand-pushed pack: %+v, want one unchanged", p)
 	}
 
-	// Changed content under the same version: failed, listing the file.
+	// Changed content under the same version: conflict, listing the file.
 	if err := os.WriteFile(filepath.Join(ws, "packs/hello-universe/values.yaml"), []byte("pack:\n  namespace: changed\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -130,8 +130,8 @@ func TestDistribution(t *testing.T) {
 		t.Fatalf("conflict run exit %d, want 1\n%s", r.code, r.stdout)
 	}
 	p := decodePublished(t, env4.outputs(t)["published"])
-	if len(p) != 1 || p[0].Status != "failed" || !strings.Contains(p[0].Message, "values.yaml") || !strings.Contains(p[0].Message, "overwrite") {
-		t.Errorf("conflict: %+v, want failed naming values.yaml and the fix", p)
+	if len(p) != 1 || p[0].Status != "conflict" || !strings.Contains(p[0].Message, "values.yaml") || !strings.Contains(p[0].Message, "overwrite") {
+		t.Errorf("conflict: %+v, want conflict naming values.yaml and the fix", p)
 	}
 	for _, e := range []*ghEnv{env, env2, env3, env4} {
 		e.scanAll(t, reg.Password)

@@ -105,7 +105,12 @@ func (g *stallGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	w := &watchdog{cancel: cancel, err: &StallError{Host: req.URL.Host, Limit: g.stall}, stall: g.stall}
 	w.timer = time.AfterFunc(g.stall, w.fire)
 	req = req.WithContext(ctx)
-	if req.Body != nil && req.Body != http.NoBody {
+	// Large uploads kick the watchdog as they are read. Smaller bodies are
+	// left alone: net/http writes known in-memory bodies with the headers,
+	// and other readers after flushing the headers, which changes how a
+	// connection the server drops fails (an EOF it repeats, or a write to
+	// a closed connection it does not). They are written well within stall.
+	if req.Body != nil && req.Body != http.NoBody && req.ContentLength > guardedBodyMin {
 		req.Body = &guardedBody{rc: req.Body, w: w}
 	}
 	resp, err := g.next.RoundTrip(req)
@@ -120,6 +125,9 @@ func (g *stallGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = &guardedBody{rc: resp.Body, w: w, done: true}
 	return resp, nil
 }
+
+// guardedBodyMin is the size from which request bodies are watched.
+const guardedBodyMin = 1 << 20
 
 // watchdog cancels its request when not kicked for stall.
 type watchdog struct {

@@ -146,3 +146,29 @@ func TestNewClient_slowButSteady(t *testing.T) {
 		t.Fatalf("ReadAll() = %d bytes, %v; want 30, nil", len(b), err)
 	}
 }
+
+// TestNewClient_uploadStall: the server takes the headers of a large upload
+// and stops reading its body.
+func TestNewClient_uploadStall(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release // never reads the body
+	})}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { close(release); srv.Close() })
+
+	c, _ := NewClient(Options{PlainHTTP: true, Timeouts: Timeouts{Stall: 200 * time.Millisecond}})
+	body := strings.Repeat("x", 64<<20) // more than the socket buffers take
+	req, _ := http.NewRequest(http.MethodPut, "http://"+ln.Addr().String()+"/v2/x/blobs/uploads/1", strings.NewReader(body))
+	start := time.Now()
+	_, err := c.Client.Do(req)
+	var stall *StallError
+	if !errors.As(err, &stall) {
+		t.Fatalf("Do() = %v, want a *StallError", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("Do() took %s", d)
+	}
+}
