@@ -117,9 +117,12 @@ func (g *github) problem(f pack.Finding) {
 		fields["col"] = strconv.Itoa(f.Column)
 	}
 	a := g.a.WithFieldsMap(fields)
-	if f.Severity == pack.SeverityWarning {
+	switch f.Severity {
+	case pack.SeverityWarning:
 		a.Warningf("%s", withFix(f))
-	} else {
+	case pack.SeverityNotice:
+		a.Noticef("%s", withFix(f))
+	default:
 		a.Errorf("%s", withFix(f))
 	}
 }

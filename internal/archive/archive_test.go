@@ -352,3 +352,34 @@ func TestWrite_skipContents(t *testing.T) {
 		t.Errorf("contents read back (-Write +ReadContents):\n%s", diff)
 	}
 }
+
+// TestWrite_swappedForLink: a file Scan saw as regular and that is replaced
+// by a symlink to a file outside the pack before Write is not archived: the
+// os.Root file system refuses the open, and the file must be regular.
+func TestWrite_swappedForLink(t *testing.T) {
+	t.Parallel()
+	outside := filepath.Join(t.TempDir(), "host-secret")
+	must(t, os.WriteFile(outside, []byte("abc"), 0o600))
+	for _, target := range []string{outside, "../" + filepath.Base(filepath.Dir(outside)) + "/host-secret"} {
+		dir := t.TempDir()
+		must(t, os.WriteFile(filepath.Join(dir, "a"), []byte("abc"), 0o644))
+		root, err := os.OpenRoot(dir)
+		must(t, err)
+		defer root.Close()
+		entries, findings, err := Scan(t.Context(), root.FS(), Options{})
+		if err != nil || len(findings) > 0 || len(entries) != 1 {
+			t.Fatalf("Scan() = %v, %v, %v", entries, findings, err)
+		}
+		must(t, os.Remove(filepath.Join(dir, "a")))
+		must(t, os.Symlink(target, filepath.Join(dir, "a")))
+		var out bytes.Buffer
+		if _, err := Write(t.Context(), &out, root.FS(), "p", entries, Options{}); err == nil {
+			t.Errorf("Write() after a swap for a link to %s = nil error, want one", target)
+		}
+	}
+	// A file that became a folder is no regular file either.
+	fsys := fstest.MapFS{"a": {Mode: fs.ModeDir | 0o755}}
+	if _, err := Write(t.Context(), io.Discard, fsys, "p", []Entry{{Path: "a", Type: File, Size: 0}}, Options{}); err == nil {
+		t.Errorf("Write() of a file that became a folder = nil error, want one")
+	}
+}

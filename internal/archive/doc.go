@@ -1,8 +1,9 @@
 // Package archive builds the reproducible NAME-VERSION.tar.gz of a pack and
 // reads published archives back for the re-run comparison.
 //
-// Scan walks a pack folder (an fs.FS, normally os.DirFS) and returns its
-// entries; Write streams them as a tar.gz. The archive has one top-level
+// Scan walks a pack folder (an fs.FS, normally an os.Root's FS, which keeps
+// every open inside the folder) and returns its entries; Write streams them
+// as a tar.gz. The archive has one top-level
 // folder, the pack folder's own name, then a folder entry before its
 // children and every path in byte order. Every entry has the same mtime
 // (Options.ModTime, the Unix epoch by default), uid and gid 0, no user or

@@ -25,8 +25,10 @@ const maxLinks = 40
 // size caps, A6 unprintable names). It reports every problem it can rather
 // than stopping at the first; the error is for a pack that cannot be read.
 //
-// fsys should implement fs.ReadLinkFS (os.DirFS and fstest.MapFS do);
-// otherwise symlinks are refused.
+// fsys should implement fs.ReadLinkFS (os.Root's FS, os.DirFS and
+// fstest.MapFS do); otherwise symlinks are refused. Use an os.Root's FS for
+// real folders: the kernel then refuses any open that a link would take
+// outside, and checkLink's findings explain why.
 func Scan(ctx context.Context, fsys fs.FS, opts Options) ([]Entry, []pack.Finding, error) {
 	opts = opts.withDefaults()
 	var (

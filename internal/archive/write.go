@@ -140,6 +140,11 @@ func writeFile(ctx context.Context, tw *tar.Writer, fsys fs.FS, e Entry, h *tar.
 		return FileInfo{}, err
 	}
 	defer f.Close()
+	// Scan saw a regular file; a link or special file swapped in since is
+	// not archived (an os.Root file system keeps the open inside the pack).
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return FileInfo{}, fmt.Errorf("the file changed while it was archived: it is no longer a regular file")
+	}
 	if err := tw.WriteHeader(h); err != nil {
 		return FileInfo{}, err
 	}

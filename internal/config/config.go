@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pack-publish/pack-publish/internal/ecr"
+	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/palette"
 )
 
@@ -46,6 +47,8 @@ type Config struct {
 	OCILayout    string // absolute or empty
 	Concurrency  int
 	Strict       bool
+	// IgnoreRules are the validation rules not checked (ignore-rules).
+	IgnoreRules pack.Ignore
 	// CheckVersionIncrement: a pack changed between base and head must raise
 	// its version.
 	CheckVersionIncrement bool
@@ -188,6 +191,11 @@ func Load(spec Spec, src Source) (*Config, error) {
 		c.PacksDirs = []string{"."}
 	}
 	c.Packs = l.relPaths("packs", splitList(l.str("packs"), true))
+	if ig, err := pack.ParseIgnore(splitList(l.str("ignore-rules"), true)); err != nil {
+		l.fail("ignore-rules", err.Error())
+	} else {
+		c.IgnoreRules = ig
+	}
 
 	abs := func(name string) string {
 		p := l.str(name)
@@ -429,6 +437,17 @@ func (l *loader) checkAuth(c *Config) {
 		if !ecr.ValidRoleSessionName(c.RoleSessionName) {
 			l.fail("role-session-name", "must be 2 to 64 characters of letters, digits and +=,.@_-")
 		}
+		// The ECR password travels over verified TLS only; a loopback test
+		// registry is the one exception.
+		for _, in := range []struct {
+			name string
+			on   bool
+		}{{"plain-http", c.PlainHTTP}, {"insecure", c.Insecure}} {
+			if name := in.name; in.on && c.Registry != "" && !ecr.IsLoopback(c.Registry) {
+				l.fail(name, fmt.Sprintf("auth is ecr (%s), and the ECR password is sent over verified HTTPS only; unset %s, "+
+					"or set auth to basic, docker-config or none for a registry that is not ECR", ecrReason(c), name))
+			}
+		}
 	case "basic":
 		if (c.Username == "" || c.Password == "") && !c.DryRun {
 			l.fail("auth", "basic auth needs both username and password (use a secret for the password)")
@@ -455,6 +474,17 @@ var (
 	roleARN       = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
 	hostPort      = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$`)
 )
+
+// ecrReason says why auth is ecr.
+func ecrReason(c *Config) string {
+	switch {
+	case isECRHost(c.Registry):
+		return "registry is an ECR host"
+	case c.RoleToAssume != "":
+		return "role-to-assume is set"
+	}
+	return "the auth input"
+}
 
 // isECRHost reports whether host is a private ECR registry, as ecr.Login
 // reads it.

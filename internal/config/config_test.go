@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pack-publish/pack-publish/internal/pack"
 )
 
 func loadSpec(t *testing.T) Spec {
@@ -48,10 +50,13 @@ func TestLoad_precedence(t *testing.T) {
 		{"auto is ecr on an ECR host", []string{"--registry", "123456789012.dkr.ecr.eu-west-1.amazonaws.com"}, nil, func(c *Config) any { return c.Auth }, "ecr"},
 		{"auto is ecr on a china ECR host", []string{"--registry", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn"}, nil, func(c *Config) any { return c.Auth }, "ecr"},
 		{"auto is ecr with a role", []string{"--registry", "proxy.example.com", "--role-to-assume", "arn:aws:iam::123456789012:role/pub"}, nil, func(c *Config) any { return c.Auth }, "ecr"},
+		{"ecr over plain http on loopback", []string{"--registry", "127.0.0.1:5000", "--auth", "ecr", "--plain-http"}, nil, func(c *Config) any { return c.PlainHTTP }, true},
 		{"auto stays auto elsewhere", []string{"--registry", "harbor.example.com"}, nil, func(c *Config) any { return c.Auth }, "auto"},
 		{"robot user kept", []string{"--username", "robot$ci", "--password", "p"}, nil, func(c *Config) any { return c.Username }, "robot$ci"},
 		// fork pull requests and unprotected GitLab branches get no secrets; a dry run needs none
 		{"dry run without the password", []string{"--registry", "h", "--username", "robot$ci"}, nil, func(c *Config) any { return c.DryRun }, true},
+		{"ignore-rules list", []string{"--ignore-rules", "N7, v5\nF4"}, nil, func(c *Config) any { return c.IgnoreRules }, pack.Ignore{"N7": true, "V5": true, "F4": true}},
+		{"ignore-rules empty", nil, nil, func(c *Config) any { return len(c.IgnoreRules) }, 0},
 		{"basic dry run without the password", []string{"--registry", "h", "--auth", "basic", "--username", "u"}, nil, func(c *Config) any { return c.Auth }, "basic"},
 		{"palette defaults", []string{"--palette-api-key", "k", "--palette-registry", "r"}, nil,
 			func(c *Config) any { return []any{c.PaletteURL, c.PaletteTimeout.String(), c.Secrets()} }, []any{"https://api.spectrocloud.com", "10m0s", []string{"k"}}},
@@ -102,7 +107,15 @@ func TestLoad_errors(t *testing.T) {
 		{"ecr with password", []string{"--registry", "h", "--auth", "ecr", "--username", "u", "--password", "secretpw"}, []string{"input auth: auth is ecr"}},
 		{"bad role arn", []string{"--registry", "h", "--auth", "ecr", "--role-to-assume", "my-role"}, []string{"input role-to-assume:", "not an IAM role ARN"}},
 		{"bad session name", []string{"--registry", "h", "--auth", "ecr", "--role-session-name", "a b"}, []string{"input role-session-name:"}},
+		// The ECR password never travels without verified TLS (security review F3).
+		{"ecr host over plain http", []string{"--registry", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "--plain-http"},
+			[]string{"input plain-http: auth is ecr (registry is an ECR host)", "verified HTTPS only"}},
+		{"role makes ecr, plain http", []string{"--registry", "127.0.0.2.nip.example:57101", "--plain-http", "--role-to-assume", "arn:aws:iam::123456789012:role/pack-publisher"},
+			[]string{"input plain-http: auth is ecr (role-to-assume is set)", "set auth to basic, docker-config or none"}},
+		{"ecr insecure", []string{"--registry", "h.example", "--auth", "ecr", "--insecure"}, []string{"input insecure: auth is ecr"}},
 		{"unknown flag", []string{"--nope"}, []string{"unknown flag --nope"}},
+		{"unknown rule", []string{"--dry-run", "--ignore-rules", "N7,N77,Q1"}, []string{`input ignore-rules: "N77" is not a rule id (did you mean N7?)`, `"Q1" is not a rule id`}},
+		{"required rule", []string{"--dry-run", "--ignore-rules", "N2"}, []string{"input ignore-rules: N2 cannot be ignored"}},
 		{"both destinations", []string{"--registry", "h", "--oci-layout", "out"}, []string{"input oci-layout:"}},
 		{"palette key without registry", []string{"--registry", "h", "--palette-api-key", "secretpw"}, []string{"input palette-registry: required with palette-api-key"}},
 		{"palette over http", []string{"--registry", "h", "--palette-api-key", "secretpw", "--palette-registry", "r", "--palette-url", "http://palette.example.com"},

@@ -21,10 +21,10 @@ import (
 // password. Not parallel: the SDK reads the process environment.
 func TestECR(t *testing.T) {
 	const role = "arn:aws:iam::123456789012:role/pack-publisher"
-	aws := ecrtest.New(t, ecrtest.Options{RoleARN: role, Subject: "repo:octo-org/packs:ref:refs/heads/main"})
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic, Username: "AWS", Password: ecrtest.DefaultPassword})
+	aws := ecrtest.New(t, ecrtest.Options{RoleARN: role, Subject: "repo:octo-org/packs:ref:refs/heads/main", ProxyEndpoint: "https://" + reg.Host})
 	aws.Setenv(t)
 	oidc := ecrtest.NewOIDC(t, map[string]any{"sub": "repo:octo-org/packs:ref:refs/heads/main", "ref": "refs/heads/main"})
-	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic, Username: "AWS", Password: ecrtest.DefaultPassword})
 
 	ws := workspace(t)
 	inputs := map[string]string{
@@ -107,7 +107,7 @@ func TestECR_noIDToken(t *testing.T) {
 func TestECR_distribution(t *testing.T) {
 	const role = "arn:aws:iam::123456789012:role/pack-publisher"
 	reg := startDistributionAs(t, "AWS", ecrtest.DefaultPassword)
-	aws := ecrtest.New(t, ecrtest.Options{RoleARN: role})
+	aws := ecrtest.New(t, ecrtest.Options{RoleARN: role, ProxyEndpoint: "https://" + reg.Host})
 	aws.Setenv(t)
 	oidc := ecrtest.NewOIDC(t, nil)
 	ws := workspace(t)
@@ -135,9 +135,9 @@ func TestECR_distribution(t *testing.T) {
 // ECR repository with IMMUTABLE tags, fails with a message saying that
 // overwrite cannot help.
 func TestECR_immutableConflict(t *testing.T) {
-	aws := ecrtest.New(t, ecrtest.Options{Immutable: []string{"team-a/spectro-packs/archive/hello-universe"}})
-	aws.Setenv(t)
 	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic, Username: "AWS", Password: ecrtest.DefaultPassword})
+	aws := ecrtest.New(t, ecrtest.Options{Immutable: []string{"team-a/spectro-packs/archive/hello-universe"}, ProxyEndpoint: "https://" + reg.Host})
+	aws.Setenv(t)
 	ws := workspace(t)
 	inputs := map[string]string{"registry": reg.Host, "base-path": "team-a", "auth": "ecr", "aws-region": "eu-west-1",
 		"ca-file": reg.CAFile, "packs": "packs/hello-universe", "overwrite": "true"}
@@ -163,10 +163,10 @@ func TestECR_immutableConflict(t *testing.T) {
 // is rate-limited per account).
 func TestECR_apiConcurrency(t *testing.T) {
 	const role = "arn:aws:iam::123456789012:role/pack-publisher"
-	aws := ecrtest.New(t, ecrtest.Options{RoleARN: role, Delay: 20 * time.Millisecond})
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic, Username: "AWS", Password: ecrtest.DefaultPassword})
+	aws := ecrtest.New(t, ecrtest.Options{RoleARN: role, Delay: 20 * time.Millisecond, ProxyEndpoint: "https://" + reg.Host})
 	aws.Setenv(t)
 	oidc := ecrtest.NewOIDC(t, nil)
-	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic, Username: "AWS", Password: ecrtest.DefaultPassword})
 	repo := gittest.Init(t)
 	for i := range 12 {
 		repo.Write(gittest.Pack(fmt.Sprintf("packs/p%02d", i), fmt.Sprintf("p%02d", i), "1.0.0"))

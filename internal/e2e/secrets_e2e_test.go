@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pack-publish/pack-publish/internal/action"
@@ -88,4 +89,50 @@ func TestECR_echoedPasswordRedacted(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestECR_tokenOnlyToItsRegistry: with role-to-assume set (so auth becomes
+// ecr) and a registry that is not the host ECR issued the token for, here a
+// plain-HTTP registry on loopback, the run is a configuration error (exit 2)
+// that says why, and the registry never sees the ECR password (security
+// review F3). Not parallel: the AWS SDK reads the process environment.
+func TestECR_tokenOnlyToItsRegistry(t *testing.T) {
+	const role = "arn:aws:iam::123456789012:role/pack-publisher"
+	var (
+		mu   sync.Mutex
+		seen []string // Authorization headers the registry received
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.Path+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	aws := ecrtest.New(t, ecrtest.Options{RoleARN: role}) // the token is for 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+	aws.Setenv(t)
+	oidc := ecrtest.NewOIDC(t, nil)
+	env := newGHEnv(t, workspace(t), map[string]string{
+		"registry": strings.TrimPrefix(srv.URL, "http://"), "plain-http": "true", "role-to-assume": role, "aws-region": "eu-west-1",
+		"detect": "all", "packs-dir": "packs",
+	})
+	for k, v := range oidc.Env() {
+		env.vars[k] = v
+	}
+	r := env.run(t)
+	if r.code != 2 || !strings.Contains(r.stdout, "is not 123456789012.dkr.ecr.eu-west-1.amazonaws.com, the host ECR issued the authorization token for") {
+		t.Errorf("exit %d, want 2 saying the registry is not the token's host:\n%s", r.code, r.stdout)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	auth := base64.StdEncoding.EncodeToString([]byte("AWS:" + ecrtest.DefaultPassword))
+	for _, s := range seen {
+		if strings.Contains(s, auth) || strings.Contains(s, ecrtest.DefaultPassword) {
+			t.Errorf("the registry received the ECR password: %s", s)
+		}
+	}
+	if len(seen) != 0 {
+		t.Errorf("the registry was contacted %d times, want none: %q", len(seen), seen)
+	}
+	env.scanAll(t, ecrtest.DefaultPassword)
 }

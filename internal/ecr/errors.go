@@ -23,4 +23,8 @@ var (
 	// ErrInvalidOption: an option that cannot work (session name, token file
 	// without a role).
 	ErrInvalidOption = errors.New("invalid ECR option")
+	// ErrWrongRegistry: the registry is not the host the authorization token
+	// was issued for (its proxy endpoint), or would get it without TLS; the
+	// token is not sent there. A configuration error.
+	ErrWrongRegistry = errors.New("the ECR token is not for this registry")
 )

@@ -118,3 +118,39 @@ func TestPartition(t *testing.T) {
 		})
 	}
 }
+
+func TestIsLoopback(t *testing.T) {
+	t.Parallel()
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.0.0.1:5000": true, "127.9.9.9:1": true, "[::1]:5000": true, "::1": true, "localhost:5000": true,
+		"LOCALHOST": true, "[::ffff:127.0.0.1]:80": true,
+		"127.0.0.1.nip.io": false, "10.0.0.1:5000": false, "registry.example.com": false, "localhost.evil.example": false, "": false,
+	} {
+		if got := IsLoopback(host); got != want {
+			t.Errorf("IsLoopback(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
+
+func TestSameHost(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		a, b, scheme string
+		want         bool
+	}{
+		{"h.example", "h.example", "https", true},
+		{"H.Example:443", "h.example", "https", true},
+		{"h.example.", "h.example", "https", true},
+		{"h.example:80", "h.example", "http", true},
+		{"h.example:80", "h.example", "https", false},
+		{"h.example:5000", "h.example", "https", false},
+		{"h.example.evil", "h.example", "https", false},
+		{"127.0.0.1:5000", "127.0.0.1:5000", "http", true},
+		{"[::1]:5000", "[::1]:5000", "http", true},
+	}
+	for _, tc := range tests {
+		if got := sameHost(tc.a, tc.b, tc.scheme); got != tc.want {
+			t.Errorf("sameHost(%q, %q, %q) = %v, want %v", tc.a, tc.b, tc.scheme, got, tc.want)
+		}
+	}
+}

@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -36,8 +39,10 @@ const maxTokenFile = 64 << 10
 // credential chain and the region of the registry host or of the environment.
 type Options struct {
 	// Registry is the registry host[:port]. The account and region are taken
-	// from it when it is an ECR host name; any other host gets the token of
-	// the credentials' own account.
+	// from it when it is an ECR host name. The token is issued for one
+	// registry, its proxy endpoint: Login fails with ErrWrongRegistry when
+	// Registry is another host, or when that endpoint is not HTTPS (plain
+	// HTTP is accepted on a loopback address only, for tests).
 	Registry string
 	// Region is the aws-region input. Default: the region of an ECR host,
 	// else the SDK's (AWS_REGION, AWS_DEFAULT_REGION, profile).
@@ -170,7 +175,68 @@ func login(ctx context.Context, opts Options, sec *redact.Secrets) (*Session, er
 	if err := s.authorize(ctx); err != nil {
 		return nil, err
 	}
+	if err := checkEndpoint(opts.Registry, s.ProxyEndpoint, opts.RoleToAssume != ""); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// checkEndpoint makes sure the token goes only to the registry it was
+// issued for (the proxy endpoint, as docker-credential-ecr-login does) and
+// only over HTTPS, or plain HTTP on a loopback address.
+func checkEndpoint(registry, endpoint string, role bool) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("%w: ECR issued the token for %q, which is not a registry URL; nothing is sent", ErrWrongRegistry, endpoint)
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && IsLoopback(u.Host):
+	default:
+		return fmt.Errorf("%w: ECR issued the token for %s, which is not an HTTPS URL; the token is sent over HTTPS only", ErrWrongRegistry, endpoint)
+	}
+	if !sameHost(registry, u.Host, u.Scheme) {
+		why := ""
+		if role {
+			why = " (role-to-assume makes auth ecr unless auth is set)"
+		}
+		return fmt.Errorf("%w: registry %s is not %s, the host ECR issued the authorization token for, so the token is not sent to it; "+
+			"set registry to %s, or, for a registry that is not ECR, set auth to basic, docker-config or none%s",
+			ErrWrongRegistry, registry, u.Host, u.Host, why)
+	}
+	return nil
+}
+
+// sameHost compares host[:port] values, without case and with the default
+// port of the scheme made explicit.
+func sameHost(a, b, scheme string) bool {
+	norm := func(h string) string {
+		h = strings.ToLower(strings.TrimSuffix(h, "."))
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			port := "443"
+			if scheme == "http" {
+				port = "80"
+			}
+			h = net.JoinHostPort(strings.Trim(h, "[]"), port)
+		}
+		return h
+	}
+	return norm(a) == norm(b)
+}
+
+// IsLoopback reports whether host[:port] is a loopback address (127.0.0.0/8,
+// ::1) or localhost: the only place the ECR token may travel without TLS.
+func IsLoopback(hostport string) bool {
+	h := hostport
+	if host, _, err := net.SplitHostPort(hostport); err == nil {
+		h = host
+	}
+	h = strings.Trim(h, "[]")
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 func noCredentials(err error) error {

@@ -201,24 +201,35 @@ func TestLogin(t *testing.T) {
 			masked:       []string{"keys", "password"},
 		},
 		{
-			name:         "non-ECR registry with aws-region",
-			scenario:     scenario{oidc: true, opts: Options{Registry: "proxy.example.com:5000", Region: "eu-west-1", RoleToAssume: role}},
+			name: "registry named by the proxy endpoint, with aws-region",
+			scenario: scenario{oidc: true, srv: ecrtest.Options{ProxyEndpoint: "https://proxy.example.com:5000"},
+				opts: Options{Registry: "proxy.example.com:5000", Region: "eu-west-1", RoleToAssume: role}},
 			wantActions:  []string{sts, gat},
 			wantSTS:      map[string]any{"RoleArn": role},
 			wantAudience: "sts.amazonaws.com",
 			wantECR:      ecrtest.Call{KeyID: ecrtest.DefaultAccessKeyID, Region: "eu-west-1", Params: map[string]any{}},
-			wantRegistry: "123456789012", // from the proxy endpoint
+			wantRegistry: "", // not an ECR host name
 			masked:       []string{"token", "keys", "password"},
 		},
 		{
-			name:         "non-ECR registry, region from AWS_DEFAULT_REGION",
-			scenario:     scenario{oidc: true, env: map[string]string{"AWS_DEFAULT_REGION": "eu-central-1"}, opts: Options{Registry: "proxy.example.com", RoleToAssume: role}},
+			name: "ECR host with the default port, region from AWS_DEFAULT_REGION",
+			scenario: scenario{oidc: true, env: map[string]string{"AWS_DEFAULT_REGION": "eu-west-1"},
+				opts: Options{Registry: "123456789012.DKR.ECR.eu-west-1.amazonaws.com:443", RoleToAssume: role}},
 			wantActions:  []string{sts, gat},
 			wantSTS:      map[string]any{"RoleArn": role},
 			wantAudience: "sts.amazonaws.com",
-			wantECR:      ecrtest.Call{KeyID: ecrtest.DefaultAccessKeyID, Region: "eu-central-1", Params: map[string]any{}},
+			wantECR:      ecrtest.Call{KeyID: ecrtest.DefaultAccessKeyID, Region: "eu-west-1", Params: map[string]any{"registryIds": []any{"123456789012"}}},
 			wantRegistry: "123456789012",
 			masked:       []string{"token", "keys", "password"},
+		},
+		{
+			name: "loopback test registry over plain HTTP",
+			scenario: scenario{env: map[string]string{"AWS_ACCESS_KEY_ID": "AKIASTATICKEY0000001", "AWS_SECRET_ACCESS_KEY": "static-secret-5ecret"},
+				srv: ecrtest.Options{ProxyEndpoint: "http://127.0.0.1:5000"}, opts: Options{Registry: "127.0.0.1:5000", Region: "eu-west-1"}},
+			wantActions:  []string{gat},
+			wantECR:      ecrtest.Call{KeyID: "AKIASTATICKEY0000001", Region: "eu-west-1", Params: map[string]any{}},
+			wantRegistry: "",
+			masked:       []string{"env keys", "password"},
 		},
 	}
 	for _, tc := range tests {
@@ -259,7 +270,7 @@ func TestLogin(t *testing.T) {
 			}
 			o := f.srv.Options()
 			if s.Username != "AWS" || s.Password != o.Password || s.RegistryID != tc.wantRegistry || s.Region != tc.wantECR.Region ||
-				s.ExpiresAt.IsZero() || !strings.HasPrefix(s.ProxyEndpoint, "https://"+tc.wantRegistry+".dkr.ecr.") {
+				s.ExpiresAt.IsZero() || !sameHost(opts.Registry, s.ProxyEndpoint[strings.Index(s.ProxyEndpoint, "://")+3:], "https") && tc.srv.ProxyEndpoint == "" {
 				t.Errorf("Login() = %+v, want AWS / %s in %s for %s", *s, o.Password, tc.wantECR.Region, tc.wantRegistry)
 			}
 			f.checkSecrets(t, tc.scenario, "", tc.masked...)
@@ -277,6 +288,41 @@ func TestLogin_errors(t *testing.T) {
 		wantActions []string
 		masked      []string
 	}{
+		// The token goes only to the registry it was issued for, over HTTPS
+		// (security review F3): role-to-assume made auth ecr for another host.
+		{
+			name:        "registry is not the proxy endpoint",
+			scenario:    scenario{oidc: true, opts: Options{Registry: "127.0.0.1:57101", Region: "us-east-1", RoleToAssume: role}},
+			wantIs:      ErrWrongRegistry,
+			want:        []string{"registry 127.0.0.1:57101 is not 123456789012.dkr.ecr.eu-west-1.amazonaws.com", "the token is not sent to it", "set auth to basic, docker-config or none"},
+			wantActions: []string{"sts:AssumeRoleWithWebIdentity", "ecr:GetAuthorizationToken"},
+			masked:      []string{"token", "keys", "password"},
+		},
+		{
+			name:        "look-alike ECR host",
+			scenario:    scenario{oidc: true, opts: Options{Registry: host + ".evil.example", Region: "eu-west-1", RoleToAssume: role}},
+			wantIs:      ErrWrongRegistry,
+			want:        []string{"registry " + host + ".evil.example is not " + host},
+			wantActions: []string{"sts:AssumeRoleWithWebIdentity", "ecr:GetAuthorizationToken"},
+			masked:      []string{"token", "keys", "password"},
+		},
+		{
+			name:        "another port of the proxy endpoint",
+			scenario:    scenario{oidc: true, opts: Options{Registry: host + ":5000", RoleToAssume: role}},
+			wantIs:      ErrWrongRegistry,
+			want:        []string{"registry " + host + ":5000 is not " + host},
+			wantActions: []string{"sts:AssumeRoleWithWebIdentity", "ecr:GetAuthorizationToken"},
+			masked:      []string{"token", "keys", "password"},
+		},
+		{
+			name: "plain HTTP proxy endpoint off loopback",
+			scenario: scenario{oidc: true, srv: ecrtest.Options{ProxyEndpoint: "http://proxy.example.com"},
+				opts: Options{Registry: "proxy.example.com", Region: "eu-west-1", RoleToAssume: role}},
+			wantIs:      ErrWrongRegistry,
+			want:        []string{"ECR issued the token for http://proxy.example.com, which is not an HTTPS URL"},
+			wantActions: []string{"sts:AssumeRoleWithWebIdentity", "ecr:GetAuthorizationToken"},
+			masked:      []string{"token", "keys", "password"},
+		},
 		{
 			name:     "role without OIDC (no id-token permission, or act)",
 			scenario: scenario{opts: Options{Registry: host, RoleToAssume: role}},

@@ -8,8 +8,12 @@ type Severity string
 const (
 	// SeverityError fails the pack: it is reported as invalid and not published.
 	SeverityError Severity = "error"
-	// SeverityWarning is reported; it fails the pack only under strict mode.
+	// SeverityWarning is very likely a mistake that Palette accepts: it
+	// fails the pack only under strict mode.
 	SeverityWarning Severity = "warning"
+	// SeverityNotice is a convention the pack does not follow: it is
+	// reported and never fails the pack.
+	SeverityNotice Severity = "notice"
 )
 
 // Finding is one validation problem in one file of a pack.
@@ -44,7 +48,7 @@ func (f Finding) String() string {
 }
 
 // HasErrors reports whether any finding is an error, or, when strict is set,
-// a warning.
+// a warning. Notices never count.
 func HasErrors(findings []Finding, strict bool) bool {
 	for _, f := range findings {
 		if f.Severity == SeverityError || (strict && f.Severity == SeverityWarning) {

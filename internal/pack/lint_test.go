@@ -6,8 +6,10 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -35,6 +37,20 @@ func basePack() fstest.MapFS {
 		"schema.yaml":           {Data: []byte("charts.demo.replicas:\n  schema: '{{ required | format \"${number:[1-5]}\" | hints \"replicas\" }}'\n")},
 		"presets.yaml":          {Data: []byte("presets:\n  - name: one\n    displayName: One\n    group: size\n    remove: []\n    add: |\n      charts:\n        demo:\n          replicas: 1\n")},
 	}
+}
+
+// tgz returns a gzip tar holding files.
+func tgz(files map[string]string) []byte {
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		_ = tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(files[name]))})
+		_, _ = tw.Write([]byte(files[name]))
+	}
+	tw.Close()
+	gz.Close()
+	return buf.Bytes()
 }
 
 func chartTgz(name string) []byte {
@@ -89,24 +105,34 @@ func TestLint_rules(t *testing.T) {
 		fsys fstest.MapFS
 		msg  string
 	}{
-		{"F4", SeverityWarning, with(basePack(), "README.md", ""), "README.md is missing"},
+		{"F4", SeverityNotice, with(basePack(), "README.md", ""), "README.md is missing"},
 		{"F6", SeverityError, withJSON(basePack(), map[string]any{"layer": "plugin"}), "/layer: value must be one of"},
-		{"F7", SeverityError, withJSON(basePack(), map[string]any{"addonType": nil}), "needs a non-empty \"addonType\""},
+		{"F7", SeverityWarning, withJSON(basePack(), map[string]any{"addonType": nil}), "has no \"addonType\""},
 		{"F8", SeverityWarning, withJSON(basePack(), map[string]any{"addonType": "magic"}), "not one Palette knows"},
-		{"F8", SeverityWarning, withJSON(basePack(), map[string]any{"layer": "csi"}), "only applies to addon packs"},
+		{"F19", SeverityNotice, withJSON(basePack(), map[string]any{"layer": "csi"}), "only applies to addon packs"},
+		{"F8", SeverityWarning, withJSON(basePack(), map[string]any{"addonType": "monitorng"}), "not one Palette knows"},
 		{"F9", SeverityWarning, withJSON(basePack(), map[string]any{"cloudTypes": nil}), "missing or empty"},
 		{"F9", SeverityWarning, withJSON(basePack(), map[string]any{"cloudTypes": []string{"mars"}}), "cloud type \"mars\""},
 		{"F10", SeverityError, withJSON(basePack(), map[string]any{"annotations": map[string]any{"a": 1}}), "/annotations/a"},
 		{"F10", SeverityError, withJSON(basePack(), map[string]any{"eol": 2028}), "/eol"},
 		{"F13", SeverityWarning, withJSON(basePack(), map[string]any{"charts": nil, "kubeManifests": nil}), "no charts and no kubeManifests"},
 		{"F13", SeverityWarning, withJSON(basePack(), map[string]any{"charts": []string{}, "kubeManifests": []string{}}), "no charts and no kubeManifests"},
-		{"F14", SeverityWarning, withJSON(basePack(), map[string]any{"KubeManifests": []string{}}), "unknown field \"KubeManifests\""},
-		{"N1", SeverityWarning, withJSON(basePack(), map[string]any{"name": "demo_pack"}), "uses '.' or '_'"},
-		{"N4", SeverityWarning, withJSON(basePack(), map[string]any{"version": "1.5"}), "not a semantic version"},
-		{"C1", SeverityError, withJSON(basePack(), map[string]any{"constraints": dep(map[string]any{"packName": "k", "layer": "k8s"})}), "missing property 'type'"},
+		{"F14", SeverityWarning, withJSON(basePack(), map[string]any{"KubeManifests": []string{}}), "misspelling of \"kubeManifests\""},
+		{"F14", SeverityWarning, withJSON(basePack(), map[string]any{"annotation": map[string]any{}}), "misspelling of \"annotations\""},
+		{"F15", SeverityNotice, withJSON(basePack(), map[string]any{"maintainers": []string{"x"}}), "unknown field \"maintainers\""},
+		{"F17", SeverityWarning, withJSON(basePack(), map[string]any{"charts": []string{"charts/demo-1.2.3.tgz", "./charts/demo-1.2.3.tgz"}}), "repeats charts[0]"},
+		{"F16", SeverityWarning, with(basePack(), "logo.png", "\xff\xd8\xff\xe0JFIF"), "not a PNG image (it starts with ff d8 ff e0: a JPEG)"},
+		{"F18", SeverityError, with(basePack(), "charts/demo-1.2.3.tgz", "not gzip"), "not gzip-compressed"},
+		{"F18", SeverityError, with(basePack(), "charts/demo-1.2.3.tgz", string(tgz(map[string]string{"demo/values.yaml": "a: 1\n"}))), "holds no <chart>/Chart.yaml"},
+		{"F18", SeverityError, with(basePack(), "charts/demo-1.2.3.tgz", string(tgz(map[string]string{"demo/Chart.yaml": "version: 1.0.0\n"}))), "has no name"},
+		{"N9", SeverityNotice, withJSON(basePack(), map[string]any{"name": "demo_pack"}), "uses '.' or '_'"},
+		{"N3", SeverityWarning, withJSON(basePack(), map[string]any{"version": "v1.12.0"}), "starts with \"v\""},
+		{"N4", SeverityNotice, withJSON(basePack(), map[string]any{"version": "1.5"}), "not a semantic version"},
+		{"C8", SeverityWarning, withJSON(basePack(), map[string]any{"constraints": dep(map[string]any{"packName": "k", "layer": "k8s", "minVersion": "1.34"})}), "has no type"},
 		{"C1", SeverityError, withJSON(basePack(), map[string]any{"constraints": dep(map[string]any{"packName": "k", "layer": "k8s", "type": "must"})}), "/type"},
-		{"C2", SeverityWarning, withJSON(basePack(), map[string]any{"constraints": dep(map[string]any{"packName": "k", "layer": "k8s", "type": "optional"})}), "neither minVersion nor maxVersion"},
+		{"C7", SeverityNotice, withJSON(basePack(), map[string]any{"constraints": dep(map[string]any{"packName": "k", "layer": "k8s", "type": "optional"})}), "neither minVersion nor maxVersion"},
 		{"C2", SeverityWarning, withJSON(basePack(), map[string]any{"constraints": dep(map[string]any{"packName": "k", "layer": "k8s", "type": "optional", "minVersion": "1.30", "maxVersion": "1.29"})}), "is above maxVersion"},
+		{"C2", SeverityWarning, withJSON(basePack(), map[string]any{"constraints": dep(map[string]any{"packName": "k", "layer": "k8s", "type": "optional", "minVersion": "23.10.0", "maxVersion": "23.09.1"})}), "is above maxVersion"},
 		{"C3", SeverityError, withJSON(basePack(), map[string]any{"constraints": res(map[string]any{"type": "gpu"})}), "/type"},
 		{"C3", SeverityError, withJSON(basePack(), map[string]any{"constraints": res(map[string]any{"type": "cpu", "minLimit": "2"})}), "/minLimit"},
 		{"C4", SeverityWarning, withJSON(basePack(), map[string]any{"constraints": res(map[string]any{"type": "cpu", "minLimit": 2})}), "millicores"},
@@ -114,10 +140,12 @@ func TestLint_rules(t *testing.T) {
 		{"C6", SeverityWarning, withJSON(basePack(), map[string]any{"constraints": res(map[string]any{"type": "cpu", "components": []any{map[string]any{"scheduleType": "all", "replicaCountParamRef": "charts.demo.nope"}}})}), "not a path in values.yaml"},
 		{"V1", SeverityError, with(basePack(), "values.yaml", "- a\n- b\n"), "must be a mapping"},
 		{"V2", SeverityWarning, with(basePack(), "values.yaml", "pack:\n  namespace: [a]\n  content:\n    images:\n      - image: x\ncharts:\n  demo: {}\nmanifests:\n  app: {}\n"), "pack.namespace should be a string"},
-		{"V3", SeverityWarning, with(basePack(), "values.yaml", "pack:\n  content:\n    images:\n      - image: x\ncharts:\n  demo:\n    cpu: 1\n    replicas: 1\n"), "no manifests.app section"},
-		{"V4", SeverityWarning, with(basePack(), "values.yaml", "pack:\n  content:\n    images:\n      - image: x\nmanifests:\n  app: {}\n"), "no charts.demo section"},
-		{"V5", SeverityWarning, with(basePack(), "values.yaml", "charts:\n  demo:\n    cpu: 1\n    replicas: 1\nmanifests:\n  app: {}\n"), "pack.content.images"},
-		{"V6", SeverityWarning, with(basePack(), "values.yaml", "pack:\n   namespace: x\n"), "not a multiple of 2"},
+		{"V3", SeverityWarning, with(with(basePack(), "values.yaml", "pack:\n  content:\n    images:\n      - image: x\ncharts:\n  demo:\n    cpu: 1\n    replicas: 1\n"), "manifests/app.yaml", "kind: ConfigMap\ndata:\n  port: \"{{ .Values.port }}\"\n"), "no manifests.app section"},
+		{"V4", SeverityWarning, with(with(basePack(), "presets.yaml", ""), "values.yaml", "pack:\n  content:\n    images:\n      - image: x\ncharts:\n  demo-chart:\n    cpu: 1\n    replicas: 1\nmanifests:\n  app: {}\n"), "no charts.demo section for charts/demo-1.2.3.tgz (chart name \"demo\"), but charts.demo-chart names no chart"},
+		{"V7", SeverityNotice, with(with(basePack(), "presets.yaml", ""), "values.yaml", "pack:\n  content:\n    images:\n      - image: x\nmanifests:\n  app: {}\n"), "no charts.demo section"},
+		{"V8", SeverityWarning, with(basePack(), "values.yaml", "pack:\n  namespace: demo\n  content:\n    images:\n      - image: demo:1\n      - iamge: demo-sidecar:1\ncharts:\n  demo:\n    cpu: 500m\n    replicas: 1\nmanifests:\n  app:\n    port: 80\n"), "unknown key \"iamge\""},
+		{"V5", SeverityNotice, with(basePack(), "values.yaml", "charts:\n  demo:\n    cpu: 1\n    replicas: 1\nmanifests:\n  app: {}\n"), "pack.content.images"},
+		{"V6", SeverityNotice, with(basePack(), "values.yaml", "pack:\n   namespace: x\n"), "not a multiple of 2"},
 		{"S1", SeverityError, with(basePack(), "schema.yaml", "charts.demo.replicas: 3\n"), "has no string schema"},
 		{"S1", SeverityError, with(basePack(), "schema.yaml", "- a\n"), "must be a mapping"},
 		{"S2", SeverityWarning, with(basePack(), "schema.yaml", "charts.demo.replicas:\n  schema: '{{ format \"${color}\" }}'\n"), "unknown format type"},
@@ -127,6 +155,8 @@ func TestLint_rules(t *testing.T) {
 		{"R1", SeverityError, with(basePack(), "presets.yaml", "items: []\n"), "top-level presets"},
 		{"R1", SeverityError, with(basePack(), "presets.yaml", "presets:\n  - name: a\n    displayName: A\n    group: g\n    remove: []\n    add: 'x: 1'\n  - name: a\n    displayName: A\n    group: g\n    remove: []\n    add: 'x: 1'\n"), "used twice"},
 		{"R1", SeverityError, with(basePack(), "presets.yaml", "presets:\n  - name: a\n    group: g\n    add: 'x: 1'\n"), "no displayName"},
+		{"R1", SeverityError, with(basePack(), "presets.yaml", "presets:\n  - name: a\n    displayName: A\n    group: g\n"), "neither add nor remove"},
+		{"R2", SeverityError, with(basePack(), "presets.yaml", "presets:\n  - name: a\n    displayName: A\n    group: g\n    add: 'just text'\n"), "add must be a mapping"},
 		{"R2", SeverityError, with(basePack(), "presets.yaml", "presets:\n  - name: a\n    displayName: A\n    group: g\n    remove: []\n    add: 'x: [1'\n"), "add is not valid YAML"},
 		{"A2", SeverityWarning, with(basePack(), "demo-1.2.3.tar.gz", "old archive"), "holds its own archive"},
 	}

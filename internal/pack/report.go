@@ -7,21 +7,14 @@ import "fmt"
 // million lines.
 const maxPerRule = 20
 
-func (c *checker) add(rule, file string, line, col int, msg, fix string) {
-	c.report(Finding{Rule: rule, Severity: SeverityError, File: file, Line: line, Column: col, Message: msg, Fix: fix})
+// find records a finding of rule at its registered level.
+func (c *checker) find(rule, file string, line, col int, msg, fix string) {
+	c.report(Finding{Rule: rule, Severity: level(rule), File: file, Line: line, Column: col, Message: msg, Fix: fix})
 }
 
-func (c *checker) warn(rule, file string, line, col int, msg, fix string) {
-	c.report(Finding{Rule: rule, Severity: SeverityWarning, File: file, Line: line, Column: col, Message: msg, Fix: fix})
-}
-
-// addAt and warnAt report a problem in pack.json at a JSON pointer
-// ("/charts/0"), or at its nearest indexed parent.
-func (c *checker) addAt(rule, ptr, msg, fix string) { c.reportAt(SeverityError, rule, ptr, msg, fix) }
-
-func (c *checker) warnAt(rule, ptr, msg, fix string) {
-	c.reportAt(SeverityWarning, rule, ptr, msg, fix)
-}
+// findAt records a finding in pack.json at a JSON pointer ("/charts/0"),
+// or at its nearest indexed parent.
+func (c *checker) findAt(rule, ptr, msg, fix string) { c.reportAt(level(rule), rule, ptr, msg, fix) }
 
 func (c *checker) reportAt(sev Severity, rule, ptr, msg, fix string) {
 	f := Finding{Rule: rule, Severity: sev, File: "pack.json", Message: msg, Fix: fix}
@@ -35,6 +28,9 @@ func (c *checker) reportAt(sev Severity, rule, ptr, msg, fix string) {
 func (c *checker) full(rule, file string) bool { return c.kept[rule+" "+file] >= maxPerRule }
 
 func (c *checker) report(f Finding) {
+	if c.opts.Ignore[f.Rule] {
+		return
+	}
 	key := f.Rule + " " + f.File
 	if c.kept[key] < maxPerRule {
 		c.kept[key]++
@@ -48,25 +44,30 @@ func (c *checker) report(f Finding) {
 		c.droppedKeys = append(c.droppedKeys, key)
 	}
 	d.n++
-	d.errors = d.errors || f.Severity == SeverityError
+	d.worst = worse(d.worst, f.Severity)
+}
+
+// worse returns the more severe of two levels.
+func worse(a, b Severity) Severity {
+	rank := map[Severity]int{SeverityNotice: 1, SeverityWarning: 2, SeverityError: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
 }
 
 // dropped sums up the findings of one rule and file over maxPerRule.
 type dropped struct {
-	first  Finding
-	n      int
-	errors bool
+	first Finding
+	n     int
+	worst Severity
 }
 
 // finish appends one summary finding per rule and file that hit the cap.
 func (c *checker) finish() []Finding {
 	for _, key := range c.droppedKeys {
 		d := c.dropped[key]
-		sev := SeverityWarning
-		if d.errors {
-			sev = SeverityError
-		}
-		c.findings = append(c.findings, Finding{Rule: d.first.Rule, Severity: sev, File: d.first.File,
+		c.findings = append(c.findings, Finding{Rule: d.first.Rule, Severity: d.worst, File: d.first.File,
 			Message: fmt.Sprintf("%d more %s findings in %s are not shown", d.n, d.first.Rule, d.first.File),
 			Fix:     "fix the findings above and run again to see the rest"})
 	}

@@ -1,53 +1,63 @@
 package pack
 
 import (
-	"strconv"
+	"cmp"
 	"strings"
+
+	"golang.org/x/mod/semver"
+	"oras.land/oras-go/v2/registry"
 )
 
-// CompareVersions orders two pack versions as semantic versions
-// (MAJOR.MINOR.PATCH[-pre]), returning -1, 0 or 1; ok is false when either
-// is not a semantic version.
-func CompareVersions(a, b string) (cmp int, ok bool) {
-	if !semverRE.MatchString(a) || !semverRE.MatchString(b) {
+// Version and name grammar. The OCI rules are oras-go's (the client that
+// pushes); the SemVer rules are golang.org/x/mod/semver's, which wants a
+// leading "v" that pack versions do not carry.
+
+// validName reports whether name is a valid OCI repository name component:
+// a repository path without '/'.
+func validName(name string) bool {
+	return !strings.Contains(name, "/") && registry.Reference{Repository: name}.ValidateRepository() == nil
+}
+
+// validTag reports whether version is a valid OCI tag.
+func validTag(version string) bool {
+	return registry.Reference{Reference: version}.ValidateReferenceAsTag() == nil
+}
+
+// IsSemVer reports whether v is a full semantic version MAJOR.MINOR.PATCH
+// with an optional pre-release, and no leading "v" or build metadata.
+func IsSemVer(v string) bool {
+	return semver.IsValid("v"+v) && semver.Canonical("v"+v) == "v"+v
+}
+
+// CompareVersions orders two pack versions, returning -1, 0 or 1; ok is
+// false when either cannot be ordered. Besides semantic versions it orders
+// the schemes vendors use and Palette accepts: a leading "v" (v1.12.0),
+// leading zeros (23.07.1) and MAJOR.MINOR (1.5, as 1.5.0).
+func CompareVersions(a, b string) (order int, ok bool) {
+	sa, sb := loose(a), loose(b)
+	if !semver.IsValid(sa) || !semver.IsValid(sb) {
 		return 0, false
 	}
-	ca, pa, _ := strings.Cut(a, "-")
-	cb, pb, _ := strings.Cut(b, "-")
-	na, nb := strings.Split(ca, "."), strings.Split(cb, ".")
-	for i := range 3 {
-		x, _ := strconv.Atoi(na[i])
-		y, _ := strconv.Atoi(nb[i])
-		if c := cmpInt(x, y); c != 0 {
-			return c, true
+	return semver.Compare(sa, sb), true
+}
+
+// loose turns a vendor version into the "v"-prefixed form x/mod/semver
+// reads: one leading v or V dropped, then leading zeros dropped from the
+// numeric MAJOR.MINOR.PATCH parts.
+func loose(v string) string {
+	if strings.HasPrefix(v, "v") || strings.HasPrefix(v, "V") {
+		v = v[1:]
+	}
+	core, pre, hasPre := strings.Cut(v, "-")
+	parts := strings.Split(core, ".")
+	for i, p := range parts {
+		if trimmed := strings.TrimLeft(p, "0"); p != "" && strings.Trim(p, "0123456789") == "" {
+			parts[i] = cmp.Or(trimmed, "0")
 		}
 	}
-	switch {
-	case pa == pb:
-		return 0, true
-	case pa == "": // a release is higher than its pre-releases
-		return 1, true
-	case pb == "":
-		return -1, true
+	v = "v" + strings.Join(parts, ".")
+	if hasPre {
+		v += "-" + pre
 	}
-	xa, xb := strings.Split(pa, "."), strings.Split(pb, ".")
-	for i := 0; i < len(xa) && i < len(xb); i++ {
-		x, ex := strconv.Atoi(xa[i])
-		y, ey := strconv.Atoi(xb[i])
-		switch {
-		case ex == nil && ey == nil:
-			if c := cmpInt(x, y); c != 0 {
-				return c, true
-			}
-		case ex == nil: // numeric identifiers sort first
-			return -1, true
-		case ey == nil:
-			return 1, true
-		default:
-			if c := strings.Compare(xa[i], xb[i]); c != 0 {
-				return c, true
-			}
-		}
-	}
-	return cmpInt(len(xa), len(xb)), true
+	return v
 }

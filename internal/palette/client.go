@@ -110,7 +110,7 @@ func (c *client) call(ctx context.Context, op, method, path string, query url.Va
 				herr.Hint = fmt.Sprintf("Palette asks to wait %s before the next request, beyond palette-timeout; many jobs behind one IP address share Palette's rate limit: retry later", wait.Round(time.Second))
 				return herr
 			}
-			c.logf("Palette is rate limiting (429): waiting %s", wait.Round(10*time.Millisecond))
+			c.logf("palette: Palette is rate limiting (429): waiting %s", wait.Round(10*time.Millisecond))
 			if !c.sleep(ctx, wait) {
 				return c.expired(ctx, op, herr)
 			}

@@ -11,6 +11,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/pack-publish/pack-publish/internal/redact"
 )
 
 // DefaultURL is Palette SaaS's API root.
@@ -59,8 +61,8 @@ type Options struct {
 	RootCAs   *x509.CertPool    // trusted roots; nil: the system's
 	Transport http.RoundTripper // nil: a clone of http.DefaultTransport using RootCAs
 	UserAgent string            // default "pack-publish"
-	// Redact removes secrets from text quoted from Palette; nil replaces
-	// APIKey with "***".
+	// Redact removes secrets from text quoted from Palette (the run's
+	// redact.Secrets.String); nil: redact.String with APIKey.
 	Redact func(string) string
 	Logf   func(format string, args ...any) // progress; nil discards
 	Now    func() time.Time
@@ -129,12 +131,7 @@ func (o *Options) defaults() {
 	}
 	if o.Redact == nil {
 		key := o.APIKey
-		o.Redact = func(s string) string {
-			if key == "" {
-				return s
-			}
-			return strings.ReplaceAll(s, key, "***")
-		}
+		o.Redact = func(s string) string { return redact.String(s, key) }
 	}
 }
 

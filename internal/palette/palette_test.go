@@ -12,6 +12,7 @@ import (
 
 	"github.com/pack-publish/pack-publish/internal/palette"
 	"github.com/pack-publish/pack-publish/internal/palette/palettetest"
+	"github.com/pack-publish/pack-publish/internal/redact"
 )
 
 const (
@@ -69,7 +70,7 @@ func TestSync(t *testing.T) {
 		}, syncs: 1},
 		{name: "endpoint with https and port 443", edit: func(o *palette.Options) { o.Host = "Harbor.Example.com:443" }, syncs: 1},
 		{name: "bad key", fake: palettetest.Options{EchoKey: true}, edit: func(o *palette.Options) { o.APIKey = "wrong-key-123" },
-			wantErr: []string{"HTTP 401", `Palette answered "Unauthorized: api key`, "set palette-api-key", "***"}},
+			wantErr: []string{"HTTP 401", `Palette answered "Unauthorized: api key`, "set palette-api-key", redact.Marker}},
 		{name: "forbidden", fake: palettetest.Options{Forbidden: true},
 			wantErr: []string{"HTTP 403", "packRegistry.update", "tenant admin"}},
 		{name: "unknown registry", edit: func(o *palette.Options) { o.Registry = "harbor" },

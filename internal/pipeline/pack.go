@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -33,7 +32,8 @@ type item struct {
 	dir     string // workspace-relative, slash-separated
 	res     PackResult
 	pack    *pack.Pack
-	fsys    fs.FS
+	fsys    fs.FS    // root.FS(): reads stay inside the pack folder
+	root    *os.Root // the pack folder; closed when the run ends
 	entries []archive.Entry
 	ahead   chan ahead         // set by lookAhead
 	repo    *remote.Repository // set by openRepositories, sharing a token with its group
@@ -52,23 +52,33 @@ func (it *item) cancelled() {
 	it.res.Status, it.res.Message = StatusCancelled, cancelledMessage
 }
 
-// invalid marks the pack invalid, summing its findings up in the message.
-func (it *item) invalid() {
+// invalid marks the pack invalid, summing up the findings that make it so
+// in the message.
+func (it *item) invalid(strict bool) {
 	it.res.Status = StatusInvalid
-	n := 0
+	var failing []pack.Finding
 	for _, f := range it.res.Findings {
-		if f.Severity == pack.SeverityError {
-			n++
+		if pack.HasErrors([]pack.Finding{f}, strict) {
+			failing = append(failing, f)
 		}
 	}
-	first := it.res.Findings[0]
-	for _, f := range it.res.Findings {
-		if f.Severity == pack.SeverityError {
-			first = f
-			break
-		}
+	if len(failing) == 0 { // no pack.json: Load reported why
+		failing = it.res.Findings
 	}
-	it.res.Message = fmt.Sprintf("%d problem(s); first: %s: %s", len(it.res.Findings), first.File, first.Message)
+	if len(failing) == 0 {
+		it.res.Message = "invalid"
+		return
+	}
+	it.res.Message = fmt.Sprintf("%d problem(s); first: %s: %s", len(failing), failing[0].File, failing[0].Message)
+}
+
+// addFindings records findings of the pack and marks it invalid when they
+// fail it.
+func (it *item) addFindings(findings []pack.Finding, strict bool) {
+	it.res.Findings = append(it.res.Findings, findings...)
+	if it.valid() && pack.HasErrors(findings, strict) {
+		it.invalid(strict)
+	}
 }
 
 // validate loads pack.json and checks the pack and every file it would archive.
@@ -76,58 +86,46 @@ func (r *run) validate(ctx context.Context, it *item) {
 	start := time.Now()
 	defer func() { it.res.Timings.ValidateMS = time.Since(start).Milliseconds() }()
 
-	it.fsys = os.DirFS(filepath.Join(r.cfg.Workspace, filepath.FromSlash(it.dir)))
-	p, findings := pack.Load(ctx, it.fsys, pack.Options{})
+	root, err := openPack(r.ws, it.dir)
+	if err != nil {
+		it.res.Findings = append(it.res.Findings, pack.NewFinding("F1", it.dir, fmt.Sprintf("reading the pack folder: %v", err),
+			"give (or commit) the real folder, not a link to it"))
+		it.invalid(r.cfg.Strict)
+		return
+	}
+	it.root, it.fsys = root, root.FS()
+	p, findings := pack.Load(ctx, it.fsys, pack.Options{Ignore: r.cfg.IgnoreRules})
 	entries, archFindings, err := archive.Scan(ctx, it.fsys, archive.Options{})
-	findings = append(findings, archFindings...)
+	findings = append(findings, r.cfg.IgnoreRules.Keep(archFindings)...)
 	if err != nil && len(findings) == 0 {
-		findings = append(findings, pack.Finding{Rule: "F1", Severity: pack.SeverityError, File: ".", Message: fmt.Sprintf("reading the pack folder: %v", err), Fix: "check that the folder exists and is readable"})
+		findings = append(findings, pack.NewFinding("F1", ".", fmt.Sprintf("reading the pack folder: %v", err), "check that the folder exists and is readable"))
 	}
 	for i := range findings {
 		findings[i].File = path.Join(it.dir, findings[i].File)
 	}
-	if p != nil && p.Name != "" && p.Version != "" {
-		// N7: pack-central names folders after the pack (convention only).
-		if folder := path.Base(it.dir); folder != p.Name && folder != p.Name+"-"+p.Version && it.dir != "." {
-			findings = append(findings, pack.Finding{Rule: "N7", Severity: pack.SeverityWarning, File: path.Join(it.dir, "pack.json"),
-				Message: fmt.Sprintf("the folder %q is named neither %q nor %q", folder, p.Name, p.Name+"-"+p.Version),
-				Fix:     "name the folder after the pack (pack-central convention); Palette itself ignores folder names"})
-		}
-	}
 	it.pack, it.entries = p, entries
-	it.res.Findings = append(it.res.Findings, findings...)
 	if p != nil {
 		it.res.Name, it.res.Version = p.Name, p.Version
 	}
 	if ctx.Err() != nil { // findings made of "context canceled" would mislead
-		it.res.Findings = []pack.Finding{}
 		it.cancelled()
 		return
 	}
+	it.res.Findings = append(it.res.Findings, findings...)
 	if p == nil || pack.HasErrors(findings, r.cfg.Strict) {
-		it.invalid()
+		it.invalid(r.cfg.Strict)
 	}
 }
 
-// markDuplicates makes every pack but the first that shares name and version
-// with another selected pack invalid (N6): both would publish the same tag.
-func markDuplicates(items []*item) {
-	first := map[string]*item{}
-	for _, it := range items {
-		if !it.valid() {
-			continue
-		}
-		key := it.res.Name + ":" + it.res.Version
-		if prev, ok := first[key]; ok {
-			it.res.Findings = append(it.res.Findings, pack.Finding{
-				Rule: "N6", Severity: pack.SeverityError, File: path.Join(it.dir, "pack.json"),
-				Message: fmt.Sprintf("%s and %s both publish %s", prev.dir, it.dir, key),
-				Fix:     "give each pack its own name, or bump version in one of them",
-			})
-			it.invalid()
-			continue
-		}
-		first[key] = it
+// checkSet applies the rules across the selected packs (pack.CheckSet: N6,
+// N7, N8).
+func (r *run) checkSet(items []*item) {
+	members := make([]pack.Member, len(items))
+	for i, it := range items {
+		members[i] = pack.Member{Dir: it.dir, Pack: it.pack, Valid: it.valid()}
+	}
+	for i, findings := range pack.CheckSet(members, r.cfg.IgnoreRules) {
+		items[i].addFindings(findings, r.cfg.Strict)
 	}
 }
 
@@ -155,34 +153,9 @@ func (r *run) ensureRepository(ctx context.Context, name string) error {
 	return nil
 }
 
-// checkDisplayNames warns (N8) when packs of one name carry different
-// display names: Palette would show them as different packs.
-func checkDisplayNames(items []*item, strict bool) {
-	first := map[string]*item{}
-	for _, it := range items {
-		if it.pack == nil || it.pack.Name == "" {
-			continue
-		}
-		prev, ok := first[it.pack.Name]
-		if !ok {
-			first[it.pack.Name] = it
-			continue
-		}
-		if prev.pack.DisplayName != it.pack.DisplayName {
-			it.res.Findings = append(it.res.Findings, pack.Finding{
-				Rule: "N8", Severity: pack.SeverityWarning, File: path.Join(it.dir, "pack.json"),
-				Message: fmt.Sprintf("displayName %q differs from %q in %s for the same name %q", it.pack.DisplayName, prev.pack.DisplayName, prev.dir, it.pack.Name),
-				Fix:     "keep name and displayName the same across versions, or Palette shows them as different packs",
-			})
-			if strict && it.valid() {
-				it.invalid()
-			}
-		}
-	}
-}
-
-// checkBump enforces check-version-increment (B1): a pack whose content
-// changed since base must carry a higher version than it had there.
+// checkBump enforces check-version-increment (pack.CheckBump: B1, B2): a
+// pack whose content changed since base must carry a higher version than
+// it had there.
 func (r *run) checkBump(ctx context.Context, it *item, base string) {
 	if !it.valid() || it.pack == nil {
 		return
@@ -191,31 +164,7 @@ func (r *run) checkBump(ctx context.Context, it *item, base string) {
 	if err != nil || !ok {
 		return // a new pack (or one moved here) passes
 	}
-	var prev struct {
-		Version string `json:"version"`
-	}
-	if json.Unmarshal(old, &prev) != nil || prev.Version == "" {
-		return
-	}
-	cur := it.pack.Version
-	file := path.Join(it.dir, "pack.json")
-	bad := func(sev pack.Severity, msg, fix string) {
-		it.res.Findings = append(it.res.Findings, pack.Finding{Rule: "B1", Severity: sev, File: file, Message: msg, Fix: fix})
-		if sev == pack.SeverityError || r.cfg.Strict {
-			it.invalid()
-		}
-	}
-	cmp, semver := pack.CompareVersions(cur, prev.Version)
-	switch {
-	case cur == prev.Version:
-		bad(pack.SeverityError, fmt.Sprintf("the pack changed since %.12s but its version is still %s", base, cur),
-			"raise version in pack.json (or set check-version-increment: false)")
-	case semver && cmp < 0:
-		bad(pack.SeverityError, fmt.Sprintf("version went down from %s to %s", prev.Version, cur), "use a version higher than "+prev.Version)
-	case !semver:
-		bad(pack.SeverityWarning, fmt.Sprintf("version changed from %s to %s, which are not both semantic versions, so their order is not checked", prev.Version, cur),
-			"use semantic versions (MAJOR.MINOR.PATCH)")
-	}
+	it.addFindings(pack.CheckBump(it.dir, it.pack, old, base, r.cfg.IgnoreRules), r.cfg.Strict)
 }
 
 // pushBasePath pushes the base-path empty artifact once, before any pack,
@@ -307,6 +256,7 @@ func (r *run) publish(ctx context.Context, it *item) {
 		Created:         it.res.Created,
 		Overwrite:       r.cfg.Overwrite,
 		MountConfigFrom: r.mountFrom,
+		Configs:         &r.configs,
 		// Only when the digests differ: our files are read back from our own
 		// archive then, rather than hashed while every archive is written.
 		SameFiles: func(ctx context.Context, existing io.Reader) ([]string, error) {

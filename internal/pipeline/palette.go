@@ -35,7 +35,7 @@ func (r *run) syncPalette(ctx context.Context, packs []PackResult) *palette.Resu
 	if cfg.CAFile != "" {
 		var err error
 		if roots, err = registry.CAPool(cfg.CAFile); err != nil {
-			res := &palette.Result{Registry: cfg.PaletteRegistry, Kind: kind, Error: err.Error()}
+			res := &palette.Result{Registry: cfg.PaletteRegistry, Kind: kind, Error: r.secrets.String(err.Error())}
 			for _, p := range pushed {
 				res.Packs = append(res.Packs, palette.PackStatus{Name: p.Name, Version: p.Version})
 			}
@@ -46,6 +46,7 @@ func (r *run) syncPalette(ctx context.Context, packs []PackResult) *palette.Resu
 		URL: cfg.PaletteURL, APIKey: cfg.PaletteAPIKey, Registry: cfg.PaletteRegistry,
 		Kind: kind, Host: cfg.Registry, BasePath: cfg.BasePath, Packs: pushed,
 		Timeout: cfg.PaletteTimeout, RootCAs: roots, UserAgent: r.opts.UserAgent, Logf: r.opts.Logf, Now: r.opts.Now,
+		Redact: r.secrets.String,
 	})
 	return res
 }

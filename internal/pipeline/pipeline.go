@@ -97,13 +97,20 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		defer cancel()
 	}
 
-	dirs, err := selectPacks(ctx, cfg, opts, res)
+	// Packs are read through an os.Root of the workspace: the kernel keeps
+	// every open inside it, whatever symlinks the repository holds.
+	ws, err := os.OpenRoot(cfg.Workspace)
+	if err != nil {
+		return nil, fmt.Errorf("%w: opening the workspace %s: %w", ErrConfig, cfg.Workspace, err)
+	}
+	defer ws.Close()
+	dirs, err := selectPacks(ctx, cfg, opts, ws, res)
 	if err != nil {
 		return nil, err
 	}
 	res.Selected = dirs
 
-	r := &run{cfg: cfg, opts: opts, git: git.Runner{Dir: cfg.Workspace}, retry: opts.Retry,
+	r := &run{cfg: cfg, opts: opts, ws: ws, git: git.Runner{Dir: cfg.Workspace}, retry: opts.Retry,
 		ecrCalls: make(chan struct{}, cfg.Concurrency), answered: make(chan struct{}),
 		secrets: &redact.Secrets{}}
 	// The configured secrets are masked by the front end already; every
@@ -120,6 +127,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	for i, d := range dirs {
 		items[i] = &item{dir: d, res: PackResult{Path: d, Findings: []pack.Finding{}}}
 	}
+	defer func() {
+		for _, it := range items {
+			if it.root != nil {
+				it.root.Close()
+			}
+		}
+	}()
 	finish := func() *Result {
 		if ctx.Err() != nil {
 			res.Interrupted = interrupted(ctx, r.waitingFor)
@@ -156,8 +170,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		basePath <- nil
 	}
 	r.each(ctx, items, r.validate)
-	markDuplicates(items)
-	checkDisplayNames(items, r.cfg.Strict)
+	r.checkSet(items)
 	if r.cfg.CheckVersionIncrement && res.BaseSHA != "" {
 		r.each(ctx, items, func(ctx context.Context, it *item) { r.checkBump(ctx, it, res.BaseSHA) })
 	}
@@ -242,6 +255,7 @@ func (r *run) redactResult(res *Result) {
 type run struct {
 	cfg    *config.Config
 	opts   Options
+	ws     *os.Root // the workspace
 	git    git.Runner
 	tmp    string
 	client *auth.Client // registry mode
@@ -257,6 +271,9 @@ type run struct {
 	// mountFrom is the base-path repository once its artifact is there:
 	// packs mount the config blob from it.
 	mountFrom string
+	// configs puts the config blob into each pack repository once, however
+	// many versions of the pack go there.
+	configs publish.Configs
 	// answered is closed once the registry has answered a first request.
 	answered     chan struct{}
 	answeredOnce sync.Once
@@ -301,6 +318,8 @@ func (r *run) openDestination(ctx context.Context) error {
 			r.opts.Logf("logged in to ECR %s as %s (account %s, region %s)", cfg.Registry, r.ecr.Username, r.ecr.RegistryID, r.ecr.Region)
 		} else {
 			r.ecr = nil
+			// The login is the first step of the pre-flight check: nothing
+			// is attempted (Run makes it a PreflightError).
 			return fmt.Errorf("logging in to ECR %s: %w", cfg.Registry, loginErr)
 		}
 	} else {
@@ -344,9 +363,19 @@ func displayPath(cfg *config.Config, p string) string {
 
 // selectPacks decides which pack folders this run handles: the packs input,
 // every pack (detect: all), or the packs changed between two commits.
-func selectPacks(ctx context.Context, cfg *config.Config, opts Options, res *Result) ([]string, error) {
-	fsys := os.DirFS(cfg.Workspace)
+func selectPacks(ctx context.Context, cfg *config.Config, opts Options, ws *os.Root, res *Result) ([]string, error) {
+	fsys := ws.FS()
 	if len(cfg.Packs) > 0 {
+		var errs []error
+		for _, d := range cfg.Packs {
+			if link := throughLink(ws, d); link != "" {
+				errs = append(errs, fmt.Errorf("%w: input packs: %q goes through the symlink %s, which is not followed "+
+					"(it could lead outside the workspace); give the real folder", ErrConfig, d, link))
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
 		if err := checkFolders(fsys, "packs", cfg.Packs); err != nil {
 			return nil, err
 		}
@@ -409,6 +438,34 @@ func (r *run) created(dir string) string {
 		}
 	}
 	return r.opts.Now().UTC().Format(time.RFC3339)
+}
+
+// throughLink returns the first component of the workspace-relative folder
+// dir that is a symlink, or "".
+func throughLink(ws *os.Root, dir string) string {
+	for i := 0; i <= len(dir); i++ {
+		if i < len(dir) && dir[i] != '/' || dir[:i] == "." {
+			continue
+		}
+		if info, err := ws.Lstat(dir[:i]); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+			return dir[:i]
+		}
+	}
+	return ""
+}
+
+// openPack opens the pack folder dir (workspace-relative) as its own
+// os.Root. A folder that goes through a symlink is refused: the packs input
+// and change detection name folders, and a committed link must not make a
+// folder outside the workspace (or another pack) the pack.
+func openPack(ws *os.Root, dir string) (*os.Root, error) {
+	if !fs.ValidPath(dir) {
+		return nil, fmt.Errorf("%q is not a path inside the workspace", dir)
+	}
+	if link := throughLink(ws, dir); link != "" {
+		return nil, fmt.Errorf("the pack folder goes through the symlink %s, which is not followed (it could lead outside the workspace)", link)
+	}
+	return ws.OpenRoot(dir)
 }
 
 // checkFolders fails with ErrConfig, naming the input, when a folder of

@@ -44,7 +44,7 @@ func statuses(res *Result) map[string]Status {
 
 func TestRun_invalidPacksDoNotStopValidOnes(t *testing.T) {
 	t.Parallel()
-	dir := ws(t, gittest.Pack("packs/good", "good", "1.0.0"), gittest.Pack("packs/bad", "bad", "v1.0.0"),
+	dir := ws(t, gittest.Pack("packs/good", "good", "1.0.0"), gittest.Pack("packs/bad", "bad", "1.0.0+build.1"),
 		gittest.Pack("packs/dup1", "dup", "1.0.0"), gittest.Pack("packs/dup2", "dup", "1.0.0"))
 	layout := filepath.Join(t.TempDir(), "oci")
 	res, err := Run(context.Background(), cfg(dir, func(c *config.Config) { c.DryRun = false; c.OCILayout = layout }), Options{})
@@ -61,8 +61,8 @@ func TestRun_invalidPacksDoNotStopValidOnes(t *testing.T) {
 	for _, p := range res.Packs {
 		switch p.Path {
 		case "packs/bad":
-			if len(p.Findings) != 1 || p.Findings[0].Rule != "N3" || p.Findings[0].File != "packs/bad/pack.json" {
-				t.Errorf("bad pack findings = %+v, want N3 on packs/bad/pack.json", p.Findings)
+			if len(p.Findings) != 1 || p.Findings[0].Rule != "N2" || p.Findings[0].File != "packs/bad/pack.json" {
+				t.Errorf("bad pack findings = %+v, want N2 on packs/bad/pack.json", p.Findings)
 			}
 		case "packs/dup2":
 			if f := p.Findings[len(p.Findings)-1]; f.Rule != "N6" || !strings.Contains(f.Message, "packs/dup1") {
@@ -156,10 +156,12 @@ func TestRun_versionIncrement(t *testing.T) {
 	t.Parallel()
 	r := gittest.Init(t)
 	r.Write(mergeFiles(gittest.Pack("packs/same", "same", "1.0.0"), gittest.Pack("packs/bumped", "bumped", "1.0.0"),
-		gittest.Pack("packs/lowered", "lowered", "2.0.0"), gittest.Pack("packs/loose", "loose", "1.5")))
+		gittest.Pack("packs/lowered", "lowered", "2.0.0"), gittest.Pack("packs/loose", "loose", "build-7"),
+		gittest.Pack("packs/vendor", "vendor", "23.07.1"), gittest.Pack("packs/vlowered", "vlowered", "1.5")))
 	base := r.Commit("packs")
 	r.Write(mergeFiles(gittest.Pack("packs/same", "same", "1.0.0"), gittest.Pack("packs/bumped", "bumped", "1.1.0"),
-		gittest.Pack("packs/lowered", "lowered", "1.9.0"), gittest.Pack("packs/loose", "loose", "1.6"), gittest.Pack("packs/new", "new", "0.1.0")))
+		gittest.Pack("packs/lowered", "lowered", "1.9.0"), gittest.Pack("packs/loose", "loose", "build-8"), gittest.Pack("packs/new", "new", "0.1.0"),
+		gittest.Pack("packs/vendor", "vendor", "23.10.0"), gittest.Pack("packs/vlowered", "vlowered", "v1.4.9")))
 	r.Write(map[string]string{"packs/same/manifests/app.yaml": "changed\n", "packs/bumped/manifests/app.yaml": "changed\n"})
 	head := r.Commit("change")
 	run := func(check bool) *Result {
@@ -172,14 +174,15 @@ func TestRun_versionIncrement(t *testing.T) {
 		return res
 	}
 	res := run(true)
-	want := map[string]Status{"packs/same": StatusInvalid, "packs/bumped": StatusDryRun, "packs/lowered": StatusInvalid, "packs/loose": StatusDryRun, "packs/new": StatusDryRun}
+	want := map[string]Status{"packs/same": StatusInvalid, "packs/bumped": StatusDryRun, "packs/lowered": StatusInvalid, "packs/loose": StatusDryRun, "packs/new": StatusDryRun,
+		"packs/vendor": StatusDryRun, "packs/vlowered": StatusInvalid}
 	if diff := cmp.Diff(want, statuses(res)); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	for _, p := range res.Packs {
 		var b1 []string
 		for _, f := range p.Findings {
-			if f.Rule == "B1" {
+			if f.Rule == "B1" || f.Rule == "B2" {
 				b1 = append(b1, string(f.Severity)+": "+f.Message)
 			}
 		}
@@ -193,8 +196,12 @@ func TestRun_versionIncrement(t *testing.T) {
 				t.Errorf("lowered: %v", b1)
 			}
 		case "packs/loose":
-			if len(b1) != 1 || !strings.HasPrefix(b1[0], "warning:") {
+			if len(b1) != 1 || !strings.HasPrefix(b1[0], "notice: version changed from build-7 to build-8, which cannot be ordered") {
 				t.Errorf("loose: %v", b1)
+			}
+		case "packs/vlowered":
+			if len(b1) != 1 || !strings.Contains(b1[0], "error: version went down from 1.5 to v1.4.9") {
+				t.Errorf("vlowered: %v", b1)
 			}
 		default:
 			if len(b1) != 0 {
@@ -202,7 +209,8 @@ func TestRun_versionIncrement(t *testing.T) {
 			}
 		}
 	}
-	if diff := cmp.Diff(map[string]Status{"packs/same": StatusDryRun, "packs/bumped": StatusDryRun, "packs/lowered": StatusDryRun, "packs/loose": StatusDryRun, "packs/new": StatusDryRun}, statuses(run(false))); diff != "" {
+	if diff := cmp.Diff(map[string]Status{"packs/same": StatusDryRun, "packs/bumped": StatusDryRun, "packs/lowered": StatusDryRun, "packs/loose": StatusDryRun, "packs/new": StatusDryRun,
+		"packs/vendor": StatusDryRun, "packs/vlowered": StatusDryRun}, statuses(run(false))); diff != "" {
 		t.Errorf("with check-version-increment false (-want +got):\n%s", diff)
 	}
 }

@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -17,6 +20,9 @@ import (
 	"oras.land/oras-go/v2/content/memory"
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry"
+	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/errcode"
+	"oras.land/oras-go/v2/registry/remote/retry"
 )
 
 // Layer is a pack's tar.gz, read from a file when it is uploaded.
@@ -43,6 +49,12 @@ type Options struct {
 	// instead of an upload's two. Registries that cannot mount take an
 	// ordinary upload.
 	MountConfigFrom string
+	// Configs, shared by the packs of one run, puts the config blob into
+	// each repository once: several versions of one pack go to the same
+	// repository, and on docker-registry 2.8 (Harbor's engine) concurrent
+	// writes of one blob link make manifest PUTs fail (see Configs). Nil:
+	// every pack puts it itself.
+	Configs *Configs
 }
 
 // Status is how a pack ended, spelled as in the contract.
@@ -194,11 +206,23 @@ func Pack(ctx context.Context, dst oras.Target, tag string, layer Layer, opts Op
 			return pushBlob(ctx, dst, layerDesc, rc)
 		})
 	}
-	up.Go(func() error { return pushConfig(ctx, dst, m.Config, opts.MountConfigFrom) })
+	pushCfg := func(ctx context.Context) error { return pushConfig(ctx, dst, m.Config, opts.MountConfigFrom) }
+	up.Go(func() error { return opts.Configs.put(ctx, dst, pushCfg) })
 	if err := up.Wait(); err != nil {
 		return Outcome{}, fmt.Errorf("pushing %s: %w", tag, err)
 	}
-	if err := pushManifest(ctx, dst, root, manifest, tag); err != nil {
+	repush := map[digest.Digest]func(context.Context) error{
+		m.Config.Digest: pushCfg,
+		layerDesc.Digest: func(ctx context.Context) error {
+			rc, err := layer.Open()
+			if err != nil {
+				return fmt.Errorf("opening the archive: %w", err)
+			}
+			defer rc.Close()
+			return pushBlob(ctx, dst, layerDesc, rc)
+		},
+	}
+	if err := pushManifestVerified(ctx, dst, root, manifest, tag, []ocispec.Descriptor{m.Config, layerDesc}, repush); err != nil {
 		return Outcome{}, fmt.Errorf("pushing %s: %w", tag, err)
 	}
 	msg := "pushed"
@@ -231,16 +255,145 @@ func pushBlob(ctx context.Context, dst oras.Target, d ocispec.Descriptor, r io.R
 // pushConfig puts the config blob into dst. On a registry, and given the
 // repository from, it is mounted from there: the registry answers 201, or,
 // when it cannot mount, opens an upload that Mount completes with the blob.
-// Elsewhere, or when the mount request itself fails, it is uploaded.
+// Elsewhere, or when the mount request itself fails, it is uploaded; but not
+// when the registry refused the mount for want of permission (401, 403):
+// from is the base path, which the run has just read, so the account lacks
+// push on dst, and an upload would be refused the same way, costing another
+// failed login (zot with failDelay, LDAP lockouts).
 func pushConfig(ctx context.Context, dst oras.Target, d ocispec.Descriptor, from string) error {
 	if m, ok := dst.(registry.Mounter); ok && from != "" {
 		err := m.Mount(ctx, d, from, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(emptyConfig)), nil })
-		if err == nil {
-			return nil
+		if err == nil || refused(err) {
+			return err
 		}
 		// A registry that rejects the mount request itself: upload as usual.
 	}
 	return pushBlob(ctx, dst, d, bytes.NewReader(emptyConfig))
+}
+
+// refused reports whether the registry answered 401 or 403: the account
+// (or the token it was given) may not do this.
+func refused(err error) bool {
+	var er *errcode.ErrorResponse
+	return errors.As(err, &er) && (er.StatusCode == http.StatusUnauthorized || er.StatusCode == http.StatusForbidden)
+}
+
+// Configs puts the config blob into each repository once per run. Several
+// versions of one pack share a repository; docker-registry 2.8 (and Harbor,
+// built on it) rewrites a blob's link file in place on every mount or
+// upload of it, truncating it first, so a manifest PUT that reads the link
+// meanwhile finds it empty and is answered 400 "digest invalid" / "manifest
+// blob unknown" (distribution v3 writes a temporary file and renames it).
+// Measured on the Debian docker-registry 2.8.2: 1 in 6 fresh publishes of 3
+// packs x 8 versions lost 5 packs that way. With Configs the first pack
+// of a repository puts the blob and the others wait for it (alongside their
+// own layer upload) instead of rewriting the link. The zero value is ready.
+type Configs struct {
+	mu    sync.Mutex
+	repos map[string]*configPut
+}
+
+type configPut struct {
+	done chan struct{}
+	err  error
+}
+
+// put runs push for dst's repository unless another pack has done it in
+// this run; it waits while one is doing it. A push that failed is tried
+// again by the next pack, unless the registry refused it (401, 403): the
+// next would be refused the same way, so it gets the same error.
+func (c *Configs) put(ctx context.Context, dst oras.Target, push func(context.Context) error) error {
+	repo, ok := dst.(*remote.Repository)
+	if c == nil || !ok {
+		return push(ctx)
+	}
+	key := repo.Reference.Registry + "/" + repo.Reference.Repository
+	for {
+		c.mu.Lock()
+		p, running := c.repos[key]
+		if !running {
+			if c.repos == nil {
+				c.repos = map[string]*configPut{}
+			}
+			p = &configPut{done: make(chan struct{})}
+			c.repos[key] = p
+			c.mu.Unlock()
+			p.err = push(ctx)
+			if p.err != nil && !refused(p.err) {
+				c.mu.Lock()
+				delete(c.repos, key)
+				c.mu.Unlock()
+			}
+			close(p.done)
+			return p.err
+		}
+		c.mu.Unlock()
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if p.err == nil || refused(p.err) {
+			return p.err
+		}
+	}
+}
+
+// manifestAttempts bounds the PUTs of one manifest that the registry
+// answered "blob unknown" while its blobs are there.
+const manifestAttempts = 4
+
+// manifestBackoff is the wait before such a PUT is sent again: 200 ms
+// doubled each time, +-50 % so that packs that met the race together do not
+// meet again.
+var manifestBackoff = retry.ExponentialBackoff(200*time.Millisecond, 2, 0.5)
+
+// pushManifestVerified pushes the manifest; when the registry answers that
+// a blob it names is unknown or its digest invalid (docker-registry 2.8
+// does so while another request rewrites the blob's link, see Configs),
+// it asks for each blob (HEAD), puts again those really missing, and sends
+// the manifest again after a short, jittered wait.
+func pushManifestVerified(ctx context.Context, dst oras.Target, root ocispec.Descriptor, manifest []byte, tag string,
+	blobs []ocispec.Descriptor, repush map[digest.Digest]func(context.Context) error) error {
+	for attempt := 1; ; attempt++ {
+		err := pushManifest(ctx, dst, root, manifest, tag)
+		if err == nil || !blobUnknown(err) || attempt >= manifestAttempts {
+			return err
+		}
+		for _, b := range blobs {
+			ok, herr := dst.Exists(ctx, b)
+			if herr != nil {
+				return fmt.Errorf("%w (checking blob %s after it: %w)", err, b.Digest, herr)
+			}
+			if ok {
+				continue
+			}
+			if perr := repush[b.Digest](ctx); perr != nil {
+				return fmt.Errorf("%w (putting the missing blob %s again: %w)", err, b.Digest, perr)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(manifestBackoff(attempt-1, nil)):
+		}
+	}
+}
+
+// blobUnknown reports whether a manifest PUT was refused because the
+// registry could not find, or could not read, a blob the manifest names.
+func blobUnknown(err error) bool {
+	var er *errcode.ErrorResponse
+	if !errors.As(err, &er) || er.StatusCode != http.StatusBadRequest {
+		return false
+	}
+	for _, e := range er.Errors {
+		switch e.Code {
+		case errcode.ErrorCodeManifestBlobUnknown, errcode.ErrorCodeBlobUnknown, errcode.ErrorCodeDigestInvalid:
+			return true
+		}
+	}
+	return false
 }
 
 // pushManifest puts the manifest under the tag: in one request on a

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"oras.land/oras-go/v2/registry/remote/errcode"
+	"oras.land/oras-go/v2/registry/remote/retry"
 )
 
 // Transient reports whether a failed push is worth repeating: timeouts,
@@ -55,9 +56,12 @@ type RetryPolicy struct {
 	Total    time.Duration // give up after; 0 means 3m
 }
 
-// Do calls fn until it succeeds, fails for a reason that is not transient,
-// or the policy is exhausted. It returns the number of attempts made.
-func (p RetryPolicy) Do(ctx context.Context, fn func(context.Context) error) (int, error) {
+// jitter spreads each wait by +-10 %, as oras-go and go-containerregistry
+// do: packs that failed together (a 429 or 503 burst hits every pack in
+// flight) do not retry in lockstep.
+const jitter = 0.1
+
+func (p *RetryPolicy) defaults() {
 	if p.Attempts <= 0 {
 		p.Attempts = 4
 	}
@@ -70,10 +74,28 @@ func (p RetryPolicy) Do(ctx context.Context, fn func(context.Context) error) (in
 	if p.Total <= 0 {
 		p.Total = 3 * time.Minute
 	}
+}
+
+// wait is the pause after the attempt-th failed try (from 1): Base doubled
+// per try up to Max, each +-10 % at random.
+func (p RetryPolicy) wait(attempt int) time.Duration {
+	p.defaults()
+	base, n := p.Base, attempt-1
+	for ; n > 0 && base < p.Max; n-- {
+		base *= 2
+	}
+	base = min(base, p.Max)
+	return retry.ExponentialBackoff(base, 1, jitter)(0, nil)
+}
+
+// Do calls fn until it succeeds, fails for a reason that is not transient,
+// or the policy is exhausted. It returns the number of attempts made.
+func (p RetryPolicy) Do(ctx context.Context, fn func(context.Context) error) (int, error) {
+	p.defaults()
 	deadline := time.Now().Add(p.Total)
-	wait := p.Base
 	for attempt := 1; ; attempt++ {
 		err := fn(ctx)
+		wait := p.wait(attempt)
 		if err == nil || !Transient(err) || attempt >= p.Attempts || time.Now().Add(wait).After(deadline) {
 			return attempt, err
 		}
@@ -81,9 +103,6 @@ func (p RetryPolicy) Do(ctx context.Context, fn func(context.Context) error) (in
 		case <-ctx.Done():
 			return attempt, err
 		case <-time.After(wait):
-		}
-		if wait *= 2; wait > p.Max {
-			wait = p.Max
 		}
 	}
 }

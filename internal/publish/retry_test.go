@@ -60,3 +60,26 @@ func TestRetryPolicy_Do(t *testing.T) {
 		t.Errorf("Do(always transient) = %d attempts, want 3", n)
 	}
 }
+
+func TestRetryPolicy_waitHasJitter(t *testing.T) {
+	t.Parallel()
+	p := RetryPolicy{Base: time.Second, Max: 15 * time.Second}
+	tests := []struct {
+		attempt int
+		want    time.Duration // the middle of the +-10 % range
+	}{{1, time.Second}, {2, 2 * time.Second}, {3, 4 * time.Second}, {4, 8 * time.Second}, {5, 15 * time.Second}, {40, 15 * time.Second}}
+	for _, tc := range tests {
+		seen := map[time.Duration]bool{}
+		for range 50 {
+			w := p.wait(tc.attempt)
+			if lo, hi := tc.want*9/10, tc.want*11/10; w < lo || w > hi {
+				t.Fatalf("wait(%d) = %v, want within [%v, %v]", tc.attempt, w, lo, hi)
+			}
+			seen[w] = true
+		}
+		// Without jitter every pack that failed together would wait the same.
+		if len(seen) < 10 {
+			t.Errorf("wait(%d) took %d distinct values in 50 draws, want them spread", tc.attempt, len(seen))
+		}
+	}
+}

@@ -37,7 +37,8 @@ type Options struct {
 	Username string // in the authorization token; default "AWS"
 	Password string // in the authorization token; default DefaultPassword
 	// ProxyEndpoint is the registry URL the authorization token is issued
-	// for; default https://<account>.dkr.ecr.<region>.amazonaws.com. Tests
+	// for; default https://<account>.dkr.ecr.<region>.amazonaws.com (.com.cn
+	// in China). Tests
 	// that push to a local registry set it to that registry's URL.
 	ProxyEndpoint string
 
@@ -356,7 +357,7 @@ func (s *Server) ecr(w http.ResponseWriter, r *http.Request, call Call) {
 		writeJSON(w, map[string]any{"authorizationData": []any{map[string]any{
 			"authorizationToken": token,
 			"expiresAt":          4070908800,
-			"proxyEndpoint":      cmp.Or(o.ProxyEndpoint, fmt.Sprintf("https://%s.dkr.ecr.%s.amazonaws.com", id, o.Region)),
+			"proxyEndpoint":      cmp.Or(o.ProxyEndpoint, fmt.Sprintf("https://%s.dkr.ecr.%s.%s", id, o.Region, domain(o.Region))),
 		}}})
 	case "DescribeRepositories":
 		m, ok := s.repos[name]
@@ -422,4 +423,12 @@ func esc(s string) string {
 	var b strings.Builder
 	xml.EscapeText(&b, []byte(s))
 	return b.String()
+}
+
+// domain is the AWS domain of a region's endpoints.
+func domain(region string) string {
+	if strings.HasPrefix(region, "cn-") {
+		return "amazonaws.com.cn"
+	}
+	return "amazonaws.com"
 }

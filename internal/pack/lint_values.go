@@ -1,0 +1,169 @@
+package pack
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The rules on values.yaml.
+
+// valuesYAML checks that values.yaml exists and parses (F2).
+func (c *checker) valuesYAML() {
+	const file = "values.yaml"
+	b, msg := c.read(file)
+	if msg != "" {
+		c.find("F2", file, 0, 0, msg, "add values.yaml (it may be empty) at the root of the pack folder")
+		return
+	}
+	doc, err := parseYAML(b)
+	if err != nil {
+		fix := "fix the YAML syntax (indent with spaces, not tabs)"
+		if errors.Is(err, errAliasBomb) {
+			fix = "remove the anchors and aliases that multiply the document"
+		}
+		c.find("F2", file, yamlLine(err, b), 0, "values.yaml does not parse: "+err.Error(), fix)
+		return
+	}
+	c.values = doc
+}
+
+// valuesLayout checks values.yaml's layout (V1 to V8).
+func (c *checker) valuesLayout() {
+	const file = "values.yaml"
+	doc := c.values
+	if doc == nil {
+		return
+	}
+	root := body(doc)
+	if root != nil && root.Kind != yaml.MappingNode && (root.Kind != yaml.ScalarNode || root.Tag != "!!null") {
+		c.find("V1", file, root.Line, root.Column, "the top level of values.yaml must be a mapping", "start with keys such as pack:, charts: and manifests:")
+		return
+	}
+	if ns := c.lookup("pack.namespace"); ns != nil && (ns.Kind != yaml.ScalarNode || ns.Tag != "!!str") {
+		c.find("V2", file, ns.Line, ns.Column, "pack.namespace should be a string", "write pack: {namespace: my-namespace}")
+	}
+	c.manifestSections(file)
+	c.chartSections(file)
+	c.images(file)
+	c.indentation(file)
+}
+
+// valuesRef finds templates that read values: {{ .Values.x }}, {{ $.Values }}.
+var valuesRef = regexp.MustCompile(`\{\{[^}]*\.Values\b`)
+
+// manifestSections: a manifest templated with .Values needs its
+// manifests.<name> section (V3).
+func (c *checker) manifestSections(file string) {
+	for _, mf := range c.pack.KubeManifests {
+		key := strings.TrimSuffix(path.Base(mf), path.Ext(mf))
+		if c.lookupWithPresets("manifests."+key) != nil {
+			continue
+		}
+		if b, msg := c.read(mf); msg != "" || !valuesRef.Match(b) {
+			continue // a plain manifest needs no values
+		}
+		c.find("V3", file, 0, 0, fmt.Sprintf("%s reads .Values but values.yaml has no manifests.%s section", mf, key),
+			fmt.Sprintf("add manifests: {%s: {...}} to values.yaml (Palette matches it to the manifest's file name)", key))
+	}
+}
+
+// chartSections: each chart's values sit under charts.<chart name>; a key
+// there that names no chart is probably meant for one that has no section
+// (V4); a chart without a section deploys with its defaults (V7).
+func (c *checker) chartSections(file string) {
+	if len(c.pack.Charts) == 0 {
+		return
+	}
+	names := make([]string, len(c.pack.Charts))
+	for i, ch := range c.pack.Charts {
+		names[i] = c.chartName(ch)
+	}
+	var stray []string // keys under charts: that name no chart
+	if m := c.lookup("charts"); m != nil && m.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if k := m.Content[i].Value; !slices.Contains(names, k) && m.Content[i+1].Kind == yaml.MappingNode {
+				stray = append(stray, k)
+			}
+		}
+	}
+	for i, ch := range c.pack.Charts {
+		name := names[i]
+		if c.lookupWithPresets("charts."+name) != nil {
+			continue
+		}
+		if len(stray) > 0 {
+			c.find("V4", file, 0, 0, fmt.Sprintf("no charts.%s section for %s (chart name %q), but charts.%s names no chart of the pack", name, ch, name, strings.Join(stray, ", charts.")),
+				fmt.Sprintf("rename the section to charts.%s: Palette passes only that section to the chart", name))
+			continue
+		}
+		c.find("V7", file, 0, 0, fmt.Sprintf("no charts.%s section for %s: the chart deploys with its own defaults", name, ch),
+			fmt.Sprintf("add charts: {%s: {...}} with the values users may change", name))
+	}
+}
+
+// imageKeys are the keys of a pack.content.images entry.
+var imageKeys = []string{"image"}
+
+// images: pack.content.images lists the pack's images (V5), each as
+// image: <reference> (V8).
+func (c *checker) images(file string) {
+	imgs := c.lookup("pack.content.images")
+	if imgs == nil || imgs.Kind != yaml.SequenceNode || len(imgs.Content) == 0 {
+		if c.pack.Layer != "os" && c.pack.Layer != "k8s" {
+			c.find("V5", file, 0, 0, "pack.content.images lists no container images (pack-central policy: needed for image scanning and air-gapped mirrors)", "list the images under pack.content.images as - image: registry/repo:tag")
+		}
+		if imgs != nil && imgs.Kind != yaml.SequenceNode && (imgs.Kind != yaml.ScalarNode || imgs.Tag != "!!null") {
+			c.find("V8", file, imgs.Line, imgs.Column, "pack.content.images must be a list", "write images: followed by - image: registry/repo:tag items")
+		}
+		return
+	}
+	for i, item := range imgs.Content {
+		if item.Kind != yaml.MappingNode {
+			c.find("V8", file, item.Line, item.Column, fmt.Sprintf("pack.content.images[%d] is not an image: <reference> entry", i), "write - image: registry/repo:tag")
+			continue
+		}
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			if k := item.Content[j]; !slices.Contains(imageKeys, k.Value) {
+				c.find("V8", file, k.Line, k.Column, fmt.Sprintf("pack.content.images[%d] has the unknown key %q, so the entry names no image for scanning or mirroring", i, k.Value), `write "image:"`)
+			}
+		}
+		img := mapValue(item, "image")
+		if img == nil || img.Kind != yaml.ScalarNode || strings.TrimSpace(img.Value) == "" || strings.ContainsAny(img.Value, " \t") {
+			c.find("V8", file, item.Line, item.Column, fmt.Sprintf("pack.content.images[%d] has no image reference", i), "write - image: registry/repo:tag")
+		}
+	}
+}
+
+// indentation applies pack-central's values.yaml style (V6): no tabs,
+// indentation in multiples of two.
+func (c *checker) indentation(file string) {
+	b, _ := c.read(file)
+	inBlock := -1 // indentation of a block scalar being skipped
+	for i, line := range strings.Split(string(b), "\n") {
+		trimmed := strings.TrimLeft(line, " ")
+		ind := len(line) - len(trimmed)
+		if inBlock >= 0 {
+			if strings.TrimSpace(line) == "" || ind > inBlock {
+				continue
+			}
+			inBlock = -1
+		}
+		if strings.HasPrefix(trimmed, "\t") {
+			c.find("V6", file, i+1, ind+1, "indentation with a tab", "indent with spaces")
+			return
+		}
+		if trimmed != "" && !strings.HasPrefix(trimmed, "#") && ind%2 != 0 {
+			c.find("V6", file, i+1, 1, fmt.Sprintf("indentation of %d spaces, not a multiple of 2 (pack-central style)", ind), "indent by two spaces per level")
+			return
+		}
+		if s := strings.TrimSpace(trimmed); strings.HasSuffix(s, "|") || strings.HasSuffix(s, ">") || strings.HasSuffix(s, "|-") || strings.HasSuffix(s, ">-") {
+			inBlock = ind
+		}
+	}
+}
