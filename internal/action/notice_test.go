@@ -18,7 +18,7 @@ func TestGitHub_findingLevels(t *testing.T) {
 	} {
 		var out strings.Builder
 		env := map[string]string{"GITHUB_ACTIONS": "true"}
-		fe := newFrontend(func(k string) string { return env[k] }, &out, "")
+		fe := newFrontend(frontendOptions{getenv: func(k string) string { return env[k] }, stdout: &out, stderr: &out})
 		fe.problem(pack.Finding{Rule: "F5", Severity: sev, File: "packs/a/pack.json", Message: "m"})
 		if !strings.HasPrefix(out.String(), want) {
 			t.Errorf("%s finding printed %q, want it to start with %q", sev, out.String(), want)

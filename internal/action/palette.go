@@ -2,7 +2,6 @@ package action
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -39,13 +38,6 @@ func paletteLine(p *palette.Result) string {
 
 func syncTime(p *palette.Result) string {
 	return (time.Duration(p.SyncMS) * time.Millisecond).Round(100 * time.Millisecond).String()
-}
-
-// writePaletteLine ends the terminal table with the Palette step.
-func writePaletteLine(w io.Writer, res *pipeline.Result) {
-	if res.Palette != nil {
-		fmt.Fprintf(w, "Palette: %s.\n", paletteLine(res.Palette))
-	}
 }
 
 // paletteMarkdown is the step summary's Palette section.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pack-publish/pack-publish/internal/palette"
 	"github.com/pack-publish/pack-publish/internal/pipeline"
+	"github.com/pack-publish/pack-publish/internal/textsafe"
 )
 
 func paletteResults() map[string]*palette.Result {
@@ -33,9 +34,8 @@ func TestPalette_goldens(t *testing.T) {
 			}
 		}
 		b.WriteString(paletteMarkdown(res))
-		var table bytes.Buffer
-		writeTable(&table, res)
-		b.WriteString(table.String()[strings.LastIndex(strings.TrimSuffix(table.String(), "\n"), "\n")+1:])
+		lines := tableLines(res, "")
+		b.WriteString(lines[len(lines)-1] + "\n")
 		golden(t, "palette-"+name+".golden.txt", b.String())
 	}
 }
@@ -47,7 +47,7 @@ func TestPalette_exitAndProblem(t *testing.T) {
 	for name, p := range paletteResults() {
 		res := &pipeline.Result{Packs: []pipeline.PackResult{{Name: "hello", Version: "1.0.0", Status: pipeline.StatusPushed}}, Palette: p}
 		var out bytes.Buffer
-		reportPalette(&terminal{w: &out}, res)
+		reportPalette(&terminal{out: &out, diag: &out, esc: textsafe.Line}, res)
 		wantCode, wantOut := 0, ""
 		if name == "failed" {
 			wantCode, wantOut = 1, "error: palette: the sync of registry"

@@ -3,13 +3,43 @@ package action
 import (
 	"encoding/json"
 	"fmt"
-	"io"
+	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/pipeline"
+	"github.com/pack-publish/pack-publish/internal/textsafe"
 )
+
+// Statuses the contract adds; spelled here until pipeline declares them.
+const (
+	statusConflict  pipeline.Status = "conflict"
+	statusCancelled pipeline.Status = "cancelled"
+)
+
+// statusOrder is the order of counts and headlines: problems first.
+var statusOrder = []pipeline.Status{
+	pipeline.StatusInvalid, statusConflict, pipeline.StatusFailed, statusCancelled,
+	pipeline.StatusPushed, pipeline.StatusUnchanged, pipeline.StatusDryRun,
+}
+
+// isProblem reports whether a pack needs attention.
+func isProblem(s pipeline.Status) bool {
+	switch s {
+	case pipeline.StatusPushed, pipeline.StatusUnchanged, pipeline.StatusDryRun:
+		return false
+	}
+	return true
+}
+
+// publishable reports whether a pack belongs in the matrix: it will be (or
+// just was) published.
+func publishable(s pipeline.Status) bool {
+	return s == pipeline.StatusDryRun || s == pipeline.StatusPushed
+}
 
 // output is one step output, in the order action.yml declares them.
 type output struct{ Name, Value string }
@@ -30,19 +60,31 @@ type matrixEntry struct {
 	Version string `json:"version"`
 }
 
-// outputs computes the contract's outputs from a result. JSON values are
-// compact and never HTML-escaped.
-func outputs(res *pipeline.Result) []output {
+// outputs computes the contract's outputs from a result. Every value is
+// compact JSON (never HTML-escaped), a hex SHA or true/false: none can hold a
+// line break (see checkOutputs).
+func outputs(res *pipeline.Result) []output { return outputsN(res, -1) }
+
+// outputsN is outputs with every list cut to its first n entries (n < 0:
+// all), for GitLab's dotenv size limit.
+func outputsN(res *pipeline.Result, n int) []output {
+	first := func(l int) int {
+		if n < 0 || n > l {
+			return l
+		}
+		return n
+	}
 	published := make([]publishedEntry, 0, len(res.Packs))
 	include := make([]matrixEntry, 0, len(res.Packs))
-	for _, p := range res.Packs {
+	for _, p := range res.Packs[:first(len(res.Packs))] {
 		published = append(published, publishedEntry{p.Name, p.Version, p.Path, p.Reference, p.Digest, string(p.Status), p.Message})
-		include = append(include, matrixEntry{Path: p.Path, Name: p.Name, Version: p.Version})
 	}
-	selected := res.Selected
-	if selected == nil {
-		selected = []string{}
+	for _, p := range res.Packs {
+		if publishable(p.Status) && len(include) < first(len(res.Packs)) {
+			include = append(include, matrixEntry{Path: p.Path, Name: p.Name, Version: p.Version})
+		}
 	}
+	selected := append([]string{}, res.Selected[:first(len(res.Selected))]...)
 	return []output{
 		{"published", compactJSON(published)},
 		{"changed-packs", compactJSON(selected)},
@@ -50,10 +92,21 @@ func outputs(res *pipeline.Result) []output {
 			Include []matrixEntry `json:"include"`
 		}{include})},
 		{"any-changed", fmt.Sprint(len(res.Selected) > 0)},
-		{"base-sha", res.BaseSHA},
-		{"head-sha", res.HeadSHA},
+		{"base-sha", hexOnly(res.BaseSHA)},
+		{"head-sha", hexOnly(res.HeadSHA)},
 		{"palette-synced", paletteSynced(res)},
 	}
+}
+
+var hexSHA = regexp.MustCompile(`^[0-9a-f]{1,64}$`)
+
+// hexOnly keeps a commit SHA (git rev-parse prints lower-case hex) and
+// drops anything else, which could not be a commit.
+func hexOnly(s string) string {
+	if hexSHA.MatchString(s) {
+		return s
+	}
+	return ""
 }
 
 func compactJSON(v any) string {
@@ -66,82 +119,98 @@ func compactJSON(v any) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// summaryMarkdown renders the GitHub step summary.
-func summaryMarkdown(res *pipeline.Result) string {
-	var b strings.Builder
-	b.WriteString("## pack-publish\n\n")
-	fmt.Fprintf(&b, "%s. Destination: %s", countLine(res), res.Destination)
-	if res.BaseSHA != "" {
-		fmt.Fprintf(&b, ", comparing `%s..%s`", short(res.BaseSHA), short(res.HeadSHA))
-	}
-	b.WriteString(".\n\n")
-	if len(res.Packs) > 0 {
-		b.WriteString("| pack | version | status | reference | digest | size |\n|---|---|---|---|---|---|\n")
-		for _, p := range res.Packs {
-			fmt.Fprintf(&b, "| %s | %s | %s %s | %s | %s | %s |\n", mdCell(p.Path), mdCell(p.Version), statusIcon(p.Status), p.Status,
-				code(p.Reference), code(p.Digest), humanSize(p.Size))
-		}
-		b.WriteString("\n")
-	}
-	var problems []string
-	for _, p := range res.Packs {
-		if p.Message != "" && (p.Status == pipeline.StatusFailed || p.Status == pipeline.StatusInvalid || p.Status == pipeline.StatusConflict) {
-			problems = append(problems, fmt.Sprintf("- **%s**: %s", mdCell(p.Path), mdCell(p.Message)))
-		}
-		for _, f := range p.Findings {
-			problems = append(problems, fmt.Sprintf("- `%s` %s **%s**: %s", findingLoc(f), f.Severity, f.Rule, mdCell(withFix(f))))
-		}
-	}
-	if len(problems) > 0 {
-		b.WriteString("### Problems\n\n" + strings.Join(problems, "\n") + "\n\n")
-	}
-	if len(res.Deleted) > 0 {
-		b.WriteString("### Deleted packs (not published)\n\n")
-		for _, d := range res.Deleted {
-			fmt.Fprintf(&b, "- %s\n", code(d))
-		}
-		b.WriteString("\n")
-	}
-	b.WriteString(paletteMarkdown(res))
-	for _, n := range res.Notices {
-		fmt.Fprintf(&b, "> %s\n\n", mdCell(n))
-	}
-	return b.String()
-}
-
-// writeTable prints the human-readable table shown on terminals and in CI logs.
-func writeTable(w io.Writer, res *pipeline.Result) {
+// tableLines renders the human-readable table shown on terminals and in CI
+// logs, one line each. Cells are quoted by textsafe.Line, so a name cannot
+// add a line or a column; the caller escapes each line for its front end.
+func tableLines(res *pipeline.Result, version string) []string {
 	if len(res.Packs) == 0 {
-		fmt.Fprintf(w, "No packs selected (%s).\n", res.Destination)
-		return
+		return []string{fmt.Sprintf("No packs selected; destination: %s.", res.Destination)}
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PACK\tVERSION\tSTATUS\tREFERENCE\tDIGEST\tSIZE")
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PACK\tVERSION\tSTATUS\tSIZE\tDIGEST\tREFERENCE")
 	for _, p := range res.Packs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Path, dash(p.Version), p.Status, dash(p.Reference), dash(shortDigest(p.Digest)), humanSize(p.Size))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", textsafe.Line(p.Path), dash(textsafe.Line(p.Version)), textsafe.Line(string(p.Status)),
+			humanSize(p.Size), dash(textsafe.Line(shortDigest(p.Digest))), dash(textsafe.Line(p.Reference)))
 	}
 	tw.Flush()
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	for _, p := range res.Packs {
-		if p.Message != "" && (p.Status == pipeline.StatusFailed || p.Status == pipeline.StatusInvalid || p.Status == pipeline.StatusConflict) {
-			fmt.Fprintf(w, "%s: %s\n", p.Path, p.Message)
+		if isProblem(p.Status) {
+			lines = append(lines, fmt.Sprintf("%s: %s: %s", p.Path, p.Status, reason(p)))
 		}
 	}
-	fmt.Fprintf(w, "%s. Destination: %s.\n", countLine(res), res.Destination)
-	writePaletteLine(w, res)
+	tail := fmt.Sprintf("%s. Destination: %s.", countLine(res), res.Destination)
+	if version != "" {
+		tail += " (pack-publish " + version + ")"
+	}
+	lines = append(lines, tail)
+	if res.Palette != nil {
+		lines = append(lines, "Palette: "+paletteLine(res.Palette)+".")
+	}
+	return lines
 }
 
 func countLine(res *pipeline.Result) string {
 	c := res.Counts()
 	var parts []string
-	for _, s := range []pipeline.Status{pipeline.StatusPushed, pipeline.StatusUnchanged, pipeline.StatusDryRun, pipeline.StatusInvalid, pipeline.StatusConflict, pipeline.StatusFailed, pipeline.StatusCancelled} {
-		if c[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", c[s], s))
-		}
+	for _, s := range statuses(c) {
+		parts = append(parts, fmt.Sprintf("%d %s", c[s], s))
 	}
 	if len(parts) == 0 {
 		return "No packs selected"
 	}
 	return fmt.Sprintf("%d pack(s): %s", len(res.Packs), strings.Join(parts, ", "))
+}
+
+// statuses lists the statuses present in c: statusOrder first, then any
+// other in name order.
+func statuses(c map[pipeline.Status]int) []pipeline.Status {
+	var out []pipeline.Status
+	known := map[pipeline.Status]bool{}
+	for _, s := range statusOrder {
+		known[s] = true
+		if c[s] > 0 {
+			out = append(out, s)
+		}
+	}
+	var rest []string
+	for s, n := range c {
+		if !known[s] && n > 0 {
+			rest = append(rest, string(s))
+		}
+	}
+	slices.Sort(rest)
+	for _, s := range rest {
+		out = append(out, pipeline.Status(s))
+	}
+	return out
+}
+
+// reason is one line saying why a pack needs attention: its first error
+// finding (with the fix and how many more there are), else its message.
+func reason(p pipeline.PackResult) string {
+	var errs []pack.Finding
+	for _, f := range p.Findings {
+		if f.Severity == pack.SeverityError {
+			errs = append(errs, f)
+		}
+	}
+	if len(errs) == 0 {
+		errs = p.Findings
+	}
+	if len(errs) > 0 && p.Status == pipeline.StatusInvalid {
+		f := errs[0]
+		s := fmt.Sprintf("%s %s (%s)", f.Rule, withFix(f), findingLoc(f))
+		if more := len(p.Findings) - 1; more > 0 {
+			s += fmt.Sprintf(" and %d more finding(s)", more)
+		}
+		return s
+	}
+	if p.Message != "" {
+		return p.Message
+	}
+	return string(p.Status)
 }
 
 func findingLoc(f pack.Finding) string {
@@ -166,22 +235,20 @@ func statusIcon(s pipeline.Status) string {
 		return "⏸️"
 	case pipeline.StatusDryRun:
 		return "🔍"
+	case statusConflict:
+		return "⚠️"
+	case statusCancelled:
+		return "⏹️"
 	default:
 		return "❌"
 	}
 }
 
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.ReplaceAll(s, "\n", " ")
-}
+// mdCell is untrusted text in a Markdown table cell or paragraph.
+func mdCell(s string) string { return textsafe.Markdown(s) }
 
-func code(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
-}
+// code is untrusted text shown as code in Markdown.
+func code(s string) string { return textsafe.MarkdownCode(s) }
 
 func dash(s string) string {
 	if s == "" {
@@ -218,4 +285,12 @@ func humanSize(n int64) string {
 	default:
 		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
 	}
+}
+
+func humanDuration(ms int64) string {
+	d := time.Duration(ms) * time.Millisecond
+	if d < time.Minute {
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	return d.Round(time.Second).String()
 }

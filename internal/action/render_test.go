@@ -52,7 +52,14 @@ func sampleResult() *pipeline.Result {
 			{Name: "prom", Version: "9.7.2", Path: "packs/prom", Reference: "harbor.example.com/team-a/spectro-packs/archive/prom:9.7.2",
 				Digest: "sha256:b6979198984a95d78527ae696f8b49fcfa236177b0a61af9cc89291eb2b6b1ef", Status: pipeline.StatusUnchanged, Size: 3 << 20},
 			{Name: "taken", Version: "2.0.0", Path: "packs/taken", Reference: "harbor.example.com/team-a/spectro-packs/archive/taken:2.0.0",
-				Status: pipeline.StatusFailed, Message: "tag 2.0.0 holds different files | values.yaml (content differs); bump version in pack.json, or set overwrite: true"},
+				Status: pipeline.StatusFailed, Message: "pushing: response status code 403: denied | the account may not push here"},
+			{Name: "clash", Version: "1.0.0", Path: "packs/clash", Reference: "harbor.example.com/team-a/spectro-packs/archive/clash:1.0.0",
+				Digest: "sha256:04a7aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", LayerDigest: "sha256:f5fbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", Size: 4096,
+				Status: statusConflict, Message: "tag 1.0.0 already holds different files: values.yaml (content differs); bump version in pack.json, or set overwrite: true"},
+			{Name: "Bad_Name", Version: "1.0.0", Path: "packs/<img src=x> [approved](https://a.example)", Status: pipeline.StatusInvalid, Message: "1 problem(s)",
+				Findings: []pack.Finding{{Rule: "N1", Severity: pack.SeverityError, File: "packs/<img src=x> [approved](https://a.example)/pack.json", Line: 2,
+					Message: "name \"Bad_Name\" is not a valid OCI repository name", Fix: "use lower-case letters, digits and '-': the pack is published as …/spectro-packs/archive/<name>"}}},
+			{Name: "late", Version: "1.0.0", Path: "packs/late", Status: statusCancelled, Message: "not finished: the run was interrupted"},
 		},
 	}
 }
@@ -64,12 +71,10 @@ func TestRender_goldens(t *testing.T) {
 	for _, o := range outputs(res) {
 		outs.WriteString(o.Name + "=" + o.Value + "\n")
 	}
-	var table bytes.Buffer
-	writeTable(&table, res)
 	tests := []struct{ name, got string }{
 		{"outputs.golden.txt", outs.String()},
-		{"summary.golden.md", summaryMarkdown(res)},
-		{"table.golden.txt", table.String()},
+		{"summary.golden.md", summaryMarkdown(res, "v1.2.3")},
+		{"table.golden.txt", strings.Join(tableLines(res, "v1.2.3"), "\n") + "\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,7 +129,7 @@ func TestGitLab_dotenv(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "pack-publish.env")
 	var out bytes.Buffer
 	env := map[string]string{"GITLAB_CI": "true"}
-	fe := newFrontend(func(k string) string { return env[k] }, &out, file)
+	fe := newFrontend(frontendOptions{getenv: func(k string) string { return env[k] }, stdout: &out, stderr: &out, dotenv: file, workspace: filepath.Dir(file)})
 	if err := fe.finish(sampleResult()); err != nil {
 		t.Fatalf("finish() = %v", err)
 	}

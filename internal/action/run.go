@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"strings"
 
 	"github.com/pack-publish/pack-publish/internal/config"
 	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/pipeline"
+	"github.com/pack-publish/pack-publish/internal/safefile"
 )
 
 // Exit codes of the contract.
@@ -52,16 +53,17 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 		fmt.Fprintf(env.Stdout, "pack-publish %s\n", env.Version)
 		return exitOK
 	}
-	dotenv := ""
+	fo := frontendOptions{getenv: env.Getenv, stdout: env.Stdout, stderr: env.Stderr, workspace: env.Dir, version: env.Version}
 	if cfg != nil {
-		dotenv = cfg.DotenvFile
+		fo.dotenv, fo.workspace = cfg.DotenvFile, cfg.Workspace
 	}
-	fe := newFrontend(env.Getenv, env.Stdout, dotenv)
+	fe := newFrontend(fo)
 	if cfg != nil {
 		for _, s := range cfg.Secrets() {
 			fe.mask(s)
 		}
 	}
+	fe.logf("pack-publish %s", dash(env.Version))
 	if err != nil {
 		reportConfigError(fe, err)
 		return exitConfig
@@ -69,8 +71,13 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 	for _, w := range cfg.Warnings {
 		fe.problem(pack.Finding{Severity: pack.SeverityWarning, Message: w})
 	}
+	// Refuse a planted symlink before anything is pushed, not after.
+	if err := checkOutputFiles(cfg); err != nil {
+		reportConfigError(fe, err)
+		return exitConfig
+	}
 
-	res, err := pipeline.Run(ctx, cfg, pipeline.Options{Logf: fe.logf, Getenv: env.Getenv, IDToken: fe.idToken(), Mask: fe.mask})
+	res, err := pipeline.Run(ctx, cfg, pipeline.Options{Logf: fe.logf, Getenv: env.Getenv, IDToken: fe.idToken(), Mask: fe.mask, Progress: fe.progress})
 	if err != nil {
 		reportConfigError(fe, err)
 		if errors.Is(err, pipeline.ErrConfig) {
@@ -78,6 +85,7 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 		}
 		return exitFailed
 	}
+	fe.progress(pipeline.Progress{Phase: "report"})
 	for _, n := range res.Notices {
 		fe.notice(n)
 	}
@@ -88,8 +96,8 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 		for _, f := range p.Findings {
 			fe.problem(f)
 		}
-		if p.Status == pipeline.StatusFailed || p.Status == pipeline.StatusConflict {
-			fe.problem(pack.Finding{Severity: pack.SeverityError, Rule: p.Path, Message: p.Message})
+		if p.Status == pipeline.StatusFailed || p.Status == statusConflict {
+			fe.problem(pack.Finding{Severity: pack.SeverityError, Rule: fmt.Sprintf("pack-publish: %s %s", p.Path, p.Status), Message: p.Message})
 		}
 	}
 	if res.Interrupted != "" { // once, not once per cancelled pack
@@ -102,7 +110,7 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 		code = exitFailed
 	}
 	if cfg.ReportFile != "" {
-		if err := writeReport(cfg.ReportFile, res); err != nil {
+		if err := writeReport(cfg.Workspace, cfg.ReportFile, res, env.Version); err != nil {
 			fe.problem(pack.Finding{Severity: pack.SeverityError, Message: err.Error()})
 			code = exitFailed
 		}
@@ -110,24 +118,60 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 	return code
 }
 
-// reportConfigError prints each joined problem on its own line.
-func reportConfigError(fe frontend, err error) {
-	var joined interface{ Unwrap() []error }
-	errs := []error{err}
-	if errors.As(err, &joined) {
-		errs = joined.Unwrap()
+// checkOutputFiles refuses a dotenv-file or report-file that is a symbolic
+// link, or lies below one in the workspace (contract, Safety).
+func checkOutputFiles(cfg *config.Config) error {
+	var errs []error
+	for _, f := range []struct{ input, path string }{{"dotenv-file", cfg.DotenvFile}, {"report-file", cfg.ReportFile}} {
+		if f.path == "" {
+			continue
+		}
+		if err := safefile.Check(cfg.Workspace, f.path); err != nil {
+			errs = append(errs, fmt.Errorf("input %s: %w", f.input, err))
+		}
 	}
-	for _, e := range errs {
+	return errors.Join(errs...)
+}
+
+// reportConfigError prints each problem of an errors.Join on its own line
+// (but keeps an error wrapping two, as fmt.Errorf("%w: %w") does, whole).
+func reportConfigError(fe frontend, err error) {
+	for _, e := range splitJoined(err) {
 		fe.problem(pack.Finding{Severity: pack.SeverityError, Message: e.Error()})
 	}
 }
 
-func writeReport(path string, res *pipeline.Result) error {
-	b, err := json.MarshalIndent(res, "", "  ")
+func splitJoined(err error) []error {
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	var msgs []string
+	for _, e := range joined.Unwrap() {
+		msgs = append(msgs, e.Error())
+	}
+	if err.Error() != strings.Join(msgs, "\n") {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range joined.Unwrap() {
+		out = append(out, splitJoined(e)...)
+	}
+	return out
+}
+
+// report is the JSON report: the Result and the version that wrote it.
+type report struct {
+	Version string `json:"version"`
+	*pipeline.Result
+}
+
+func writeReport(workspace, path string, res *pipeline.Result, version string) error {
+	b, err := json.MarshalIndent(report{Version: dash(version), Result: res}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding report: %w", err)
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+	if err := safefile.WriteFile(workspace, path, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("writing report-file: %w", err)
 	}
 	return nil

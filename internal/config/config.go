@@ -206,12 +206,29 @@ func Load(spec Spec, src Source) (*Config, error) {
 	}
 	c.DockerConfig = abs("docker-config")
 	c.CAFile = abs("ca-file")
-	c.OCILayout = abs("oci-layout")
-	c.ReportFile = abs("report-file")
 	c.WebIdentityTokenFile = abs("web-identity-token-file")
-	c.DotenvFile = abs("dotenv-file")
-	if c.DotenvFile == "" && getenv("GITLAB_CI") != "" {
-		c.DotenvFile = filepath.Join(src.Dir, "pack-publish.env")
+	// Files pack-publish writes stay inside the workspace unless the path
+	// is given as absolute (contract, Safety).
+	written := func(name string) string {
+		p := abs(name)
+		if p != "" && !filepath.IsAbs(l.str(name)) && filepath.IsAbs(c.Workspace) {
+			if rel, err := filepath.Rel(c.Workspace, p); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				l.fail(name, fmt.Sprintf("%q leaves the workspace; a relative path must stay inside it (give an absolute path to write elsewhere)", l.str(name)))
+			}
+		}
+		return p
+	}
+	c.OCILayout = written("oci-layout")
+	c.ReportFile = written("report-file")
+	c.DotenvFile = written("dotenv-file")
+	if getenv("GITLAB_CI") != "" {
+		// GitLab refuses a dotenv report over 5 KiB: the full report goes here.
+		if c.DotenvFile == "" {
+			c.DotenvFile = filepath.Join(src.Dir, "pack-publish.env")
+		}
+		if c.ReportFile == "" {
+			c.ReportFile = filepath.Join(src.Dir, "pack-publish-report.json")
+		}
 	}
 
 	c.Concurrency = DefaultConcurrency

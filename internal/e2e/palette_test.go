@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pack-publish/pack-publish/internal/textsafe"
+
 	"github.com/pack-publish/pack-publish/internal/palette/palettetest"
 	"github.com/pack-publish/pack-publish/internal/registrytest"
 )
@@ -143,7 +145,7 @@ func TestPalette(t *testing.T) {
 				if i == 0 && !strings.Contains(annotation, w) {
 					t.Errorf("no ::error:: annotation with %q:\n%s", w, p.res.stdout)
 				}
-				if !strings.Contains(p.summary, strings.ReplaceAll(w, "|", `\|`)) {
+				if !strings.Contains(p.summary, textsafe.Markdown(w)) { // the summary escapes server text
 					t.Errorf("summary lacks %q:\n%s", w, p.summary)
 				}
 			}
@@ -185,7 +187,7 @@ func TestPalette_synced(t *testing.T) {
 	if confirmed != 3 {
 		t.Errorf("%d packs confirmed by the lookup, want 3", confirmed)
 	}
-	for _, w := range []string{"### Palette", "✅ Registry `team-a packs`: 3 of 3 pushed pack(s) visible in Palette", "| hello-universe | 1.0.0 | ✅ yes |"} {
+	for _, w := range []string{"### Palette", "✅ Registry <code>team-a packs</code>: 3 of 3 pushed pack(s) visible in Palette", "| hello-universe | 1.0.0 | ✅ yes |"} {
 		if !strings.Contains(p.summary, w) {
 			t.Errorf("summary lacks %q:\n%s", w, p.summary)
 		}

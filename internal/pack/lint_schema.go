@@ -63,8 +63,11 @@ func checkTemplate(s string) string {
 		case "required", "readonly":
 		case "hints":
 		case "format":
-			f, err := strconv.Unquote(strings.TrimSpace(rest))
-			if err != nil {
+			// The documentation's own examples hold regular expressions
+			// such as /size=\d+/ between the quotes, so the text is taken
+			// as it is, not unescaped as a Go string.
+			f, ok := quoted(strings.TrimSpace(rest))
+			if !ok {
 				return fmt.Sprintf("format %s is not a quoted string", rest)
 			}
 			parts := formatPart.FindAllStringSubmatch(f, -1)
@@ -95,4 +98,12 @@ func checkTemplate(s string) string {
 		}
 	}
 	return ""
+}
+
+// quoted returns the text between the double quotes that enclose s.
+func quoted(s string) (string, bool) {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return "", false
+	}
+	return s[1 : len(s)-1], true
 }

@@ -128,12 +128,17 @@ func (c *checker) images(file string) {
 			c.find("V8", file, item.Line, item.Column, fmt.Sprintf("pack.content.images[%d] is not an image: <reference> entry", i), "write - image: registry/repo:tag")
 			continue
 		}
+		unknown := false
 		for j := 0; j+1 < len(item.Content); j += 2 {
 			if k := item.Content[j]; !slices.Contains(imageKeys, k.Value) {
-				c.find("V8", file, k.Line, k.Column, fmt.Sprintf("pack.content.images[%d] has the unknown key %q, so the entry names no image for scanning or mirroring", i, k.Value), `write "image:"`)
+				unknown = true
+				c.find("V8", file, k.Line, k.Column, fmt.Sprintf("pack.content.images[%d] has the unknown key %q; scanning and mirroring read only image:", i, k.Value), `write "image:"`)
 			}
 		}
 		img := mapValue(item, "image")
+		if img == nil && unknown {
+			continue // reported above
+		}
 		if img == nil || img.Kind != yaml.ScalarNode || strings.TrimSpace(img.Value) == "" || strings.ContainsAny(img.Value, " \t") {
 			c.find("V8", file, item.Line, item.Column, fmt.Sprintf("pack.content.images[%d] has no image reference", i), "write - image: registry/repo:tag")
 		}

@@ -189,3 +189,21 @@ func TestLoad_presetPaths(t *testing.T) {
 		t.Errorf("Load() findings = %v, want one S3 for charts.demo.api.missing", findings)
 	}
 }
+
+// TestCheckTemplate_documentedExamples: the templates of Palette's Pack
+// Constraints page pass S2, including regular expressions with escapes.
+func TestCheckTemplate_documentedExamples(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		`{{ required | format "${string}, ${string:/size=\d+/}" }}`,
+		`{{ required | format "${ipv4} - ${ipv4}" | hints "ip pool range"}}`,
+		`{{ format "${number:/^(500[0-5])$/}" }}`,
+		`{{ format "${list:[PACK,GIT,CHART]}" }}`,
+		`{{ format "${string:/^[0-9.]+\/[0-9]+$/}" }}`,
+		`{{ hints "description A" "description B" }}`,
+	} {
+		if msg := checkTemplate(s); msg != "" {
+			t.Errorf("checkTemplate(%s) = %q, want no problem", s, msg)
+		}
+	}
+}

@@ -153,6 +153,26 @@ func (r *run) ensureRepository(ctx context.Context, name string) error {
 	return nil
 }
 
+// checkFolderNames makes a pack invalid (A6) when a folder in its path has
+// a comma or leading or trailing white space: the packs input, which a
+// fan-out job fills from the matrix output, splits on commas and trims, so
+// it could not name the folder (security.md I5).
+func checkFolderNames(items []*item) {
+	for _, it := range items {
+		for _, seg := range strings.Split(it.dir, "/") {
+			if !strings.Contains(seg, ",") && strings.TrimSpace(seg) == seg {
+				continue
+			}
+			it.addFindings([]pack.Finding{{
+				Rule: "A6", Severity: pack.SeverityError, File: it.dir,
+				Message: fmt.Sprintf("the folder name %q has a comma or leading or trailing spaces, which the packs input (and so a fan-out matrix) cannot pass", seg),
+				Fix:     "rename the folder without commas and surrounding spaces",
+			}}, false)
+			break
+		}
+	}
+}
+
 // checkBump enforces check-version-increment (pack.CheckBump: B1, B2): a
 // pack whose content changed since base must carry a higher version than
 // it had there.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -25,6 +26,7 @@ import (
 	"github.com/pack-publish/pack-publish/internal/publish"
 	"github.com/pack-publish/pack-publish/internal/redact"
 	"github.com/pack-publish/pack-publish/internal/registry"
+	"github.com/pack-publish/pack-publish/internal/safefile"
 )
 
 // ErrConfig marks errors that make the configuration unusable (exit code 2):
@@ -52,6 +54,16 @@ type Options struct {
 	// Timeouts bound each registry, token, STS and ECR request; zero: the
 	// registry package's defaults.
 	Timeouts registry.Timeouts
+	// Progress is called when a phase starts (Done 0) and each time a pack
+	// finishes it; the front end groups its log and counts [n/N]. nil: no-op.
+	Progress func(Progress)
+}
+
+// Progress tells where a run is: Phase is "detect", "validate" or
+// "publish"; Done of Total packs have finished it.
+type Progress struct {
+	Phase       string
+	Done, Total int
 }
 
 func (o *Options) defaults() {
@@ -74,6 +86,16 @@ func (o *Options) defaults() {
 	}
 	if o.Mask == nil {
 		o.Mask = func(string) {}
+	}
+	if o.Progress == nil {
+		o.Progress = func(Progress) {}
+	} else {
+		progress := o.Progress
+		o.Progress = func(p Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			progress(p)
+		}
 	}
 	if o.UserAgent == "" {
 		o.UserAgent = "pack-publish"
@@ -104,6 +126,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		return nil, fmt.Errorf("%w: opening the workspace %s: %w", ErrConfig, cfg.Workspace, err)
 	}
 	defer ws.Close()
+	opts.Progress(Progress{Phase: "detect"})
 	dirs, err := selectPacks(ctx, cfg, opts, ws, res)
 	if err != nil {
 		return nil, err
@@ -169,8 +192,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	} else {
 		basePath <- nil
 	}
-	r.each(ctx, items, r.validate)
+	r.each(ctx, items, r.counted("validate", len(items), r.validate))
 	r.checkSet(items)
+	checkFolderNames(items)
 	if r.cfg.CheckVersionIncrement && res.BaseSHA != "" {
 		r.each(ctx, items, func(ctx context.Context, it *item) { r.checkBump(ctx, it, res.BaseSHA) })
 	}
@@ -188,11 +212,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	waitLookups := r.lookAhead(lookCtx, items)
 	defer waitLookups()
 	r.commitTimes(ctx, items)
-	r.each(ctx, items, func(ctx context.Context, it *item) {
+	var toPublish []*item
+	for _, it := range items {
 		if it.valid() && it.res.Status == "" {
-			r.publish(ctx, it)
+			toPublish = append(toPublish, it)
 		}
-	})
+	}
+	r.each(ctx, toPublish, r.counted("publish", len(toPublish), r.publish))
 	return finish(), nil
 }
 
@@ -238,6 +264,17 @@ func (r *run) preflightError(err error) error {
 		return r.secrets.Error(err)
 	}
 	return &PreflightError{Destination: r.cfg.Registry, Err: r.secrets.Error(err)}
+}
+
+// counted announces a phase of total packs to opts.Progress and wraps fn
+// to count each pack that finishes it.
+func (r *run) counted(phase string, total int, fn func(context.Context, *item)) func(context.Context, *item) {
+	r.opts.Progress(Progress{Phase: phase, Total: total})
+	var done atomic.Int64
+	return func(ctx context.Context, it *item) {
+		fn(ctx, it)
+		r.opts.Progress(Progress{Phase: phase, Done: int(done.Add(1)), Total: total})
+	}
 }
 
 // redactResult removes every secret of the run from the messages and
@@ -297,6 +334,10 @@ func (r *run) openDestination(ctx context.Context) error {
 	case cfg.DryRun:
 		return nil
 	case cfg.OCILayout != "":
+		// Repository content cannot redirect the layout (contract, Safety).
+		if err := safefile.CheckDir(cfg.Workspace, cfg.OCILayout); err != nil {
+			return fmt.Errorf("%w: input oci-layout: %w", ErrConfig, err)
+		}
 		store, err := oci.New(cfg.OCILayout)
 		if err != nil {
 			return fmt.Errorf("%w: opening oci-layout %s: %w", ErrConfig, cfg.OCILayout, err)

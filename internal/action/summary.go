@@ -1,0 +1,245 @@
+package action
+
+import (
+	"fmt"
+	"html"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pack-publish/pack-publish/internal/pipeline"
+	"github.com/pack-publish/pack-publish/internal/textsafe"
+)
+
+const (
+	// collapseRows: a table longer than this is folded into <details>.
+	collapseRows = 20
+	// maxReason: longer reasons are cut in tables; the full text is in the
+	// pack's details.
+	maxReason = 240
+	// maxDetails bounds the per-pack details blocks (GitHub keeps 1 MiB).
+	maxDetails = 50
+)
+
+// summaryMarkdown renders the GitHub step summary: a headline with the
+// counts, the problems (one reason per pack, identical reasons merged), the
+// packs, then the details, each folded when long. Every string from the
+// repository or a server goes through textsafe.Markdown or MarkdownCode.
+func summaryMarkdown(res *pipeline.Result, version string) string {
+	var b strings.Builder
+	c := res.Counts()
+	problems := 0
+	for _, p := range res.Packs {
+		if isProblem(p.Status) {
+			problems++
+		}
+	}
+	switch {
+	case len(res.Packs) == 0:
+		b.WriteString("## pack-publish: no packs selected\n\n")
+	case problems > 0:
+		fmt.Fprintf(&b, "## ❌ pack-publish: %d of %d pack(s) need attention\n\n", problems, len(res.Packs))
+	case c[pipeline.StatusDryRun] > 0:
+		fmt.Fprintf(&b, "## 🔍 pack-publish: %d pack(s) checked, nothing written\n\n", len(res.Packs))
+	default:
+		fmt.Fprintf(&b, "## ✅ pack-publish: %d pack(s) published\n\n", len(res.Packs))
+	}
+	var counts []string
+	for _, s := range statuses(c) {
+		counts = append(counts, fmt.Sprintf("%s %d %s", statusIcon(s), c[s], textsafe.Markdown(string(s))))
+	}
+	if len(counts) > 0 {
+		b.WriteString("**" + strings.Join(counts, " · ") + "**<br>\n")
+	}
+	b.WriteString("Destination: " + textsafe.MarkdownCode(res.Destination))
+	if res.BaseSHA != "" {
+		fmt.Fprintf(&b, " · comparing <code>%s..%s</code>", textsafe.Markdown(short(res.BaseSHA)), textsafe.Markdown(short(res.HeadSHA)))
+	}
+	if res.Timings.TotalMS > 0 {
+		b.WriteString(" · " + humanDuration(res.Timings.TotalMS))
+	}
+	b.WriteString("\n\n")
+	for _, n := range res.Notices {
+		b.WriteString("> " + textsafe.Markdown(n) + "\n\n")
+	}
+
+	if problems > 0 {
+		b.WriteString("### Problems\n\n")
+		rows := problemRows(res)
+		table := "| pack | status | reason |\n|---|---|---|\n" + strings.Join(rows, "")
+		b.WriteString(folded(table, len(rows), fmt.Sprintf("%d problem(s)", len(rows))))
+	}
+	writeDetails(&b, res)
+
+	if len(res.Packs) > 0 {
+		b.WriteString("### Packs\n\n")
+		var rows strings.Builder
+		rows.WriteString("| pack | version | status | size | digest | reference |\n|---|---|---|---|---|---|\n")
+		for _, p := range res.Packs {
+			fmt.Fprintf(&rows, "| %s | %s | %s %s | %s | %s | %s |\n", textsafe.MarkdownCode(p.Path), textsafe.Markdown(p.Version),
+				statusIcon(p.Status), textsafe.Markdown(string(p.Status)), humanSize(p.Size), digestCell(p.Digest), textsafe.MarkdownCode(p.Reference))
+		}
+		b.WriteString(folded(rows.String(), len(res.Packs), fmt.Sprintf("All %d packs", len(res.Packs))))
+		if digests := fullDigests(res); digests != "" {
+			b.WriteString("<details><summary>Full digests</summary>\n\n" + digests + "\n</details>\n\n")
+		}
+	}
+
+	b.WriteString(paletteMarkdown(res))
+	if len(res.Deleted) > 0 {
+		b.WriteString("### Deleted packs (not published)\n\n")
+		for _, d := range res.Deleted {
+			b.WriteString("- " + textsafe.MarkdownCode(d) + "\n")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("<sub>pack-publish " + textsafe.Markdown(dash(version)) + "</sub>\n")
+	return b.String()
+}
+
+// problemRows is one row per reason: packs that failed for the same reason
+// (a registry refusing every push) share one row.
+func problemRows(res *pipeline.Result) []string {
+	type group struct {
+		status pipeline.Status
+		reason string
+		paths  []string
+		digest string // the published digest of a conflict
+		layer  string // our layer digest
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, p := range res.Packs {
+		if !isProblem(p.Status) {
+			continue
+		}
+		r := reason(p)
+		key := string(p.Status) + "\x00" + r
+		if p.Status == pipeline.StatusInvalid || p.Status == statusConflict {
+			key += "\x00" + p.Path // their reasons name the pack's own files
+		}
+		g := byKey[key]
+		if g == nil {
+			g = &group{status: p.Status, reason: r}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.paths = append(g.paths, p.Path)
+		if p.Status == statusConflict || p.Status == pipeline.StatusFailed {
+			g.digest, g.layer = p.Digest, p.LayerDigest
+		}
+	}
+	rows := make([]string, 0, len(groups))
+	for _, g := range groups {
+		var who string
+		switch n := len(g.paths); {
+		case n == 1:
+			who = textsafe.MarkdownCode(g.paths[0])
+		case n <= 3:
+			who = joinCode(g.paths)
+		default:
+			who = joinCode(g.paths[:2]) + fmt.Sprintf(" and %d more", n-2)
+		}
+		cell := textsafe.Markdown(cutText(g.reason, maxReason))
+		if len(g.paths) == 1 && (g.digest != "" || g.layer != "") {
+			var ds []string
+			if g.digest != "" {
+				ds = append(ds, "published "+digestCell(g.digest))
+			}
+			if g.layer != "" {
+				ds = append(ds, "our layer "+digestCell(g.layer))
+			}
+			cell += "<br>" + strings.Join(ds, " · ")
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %s %s | %s |\n", who, statusIcon(g.status), textsafe.Markdown(string(g.status)), cell))
+	}
+	return rows
+}
+
+// writeDetails adds one folded block per pack with findings or a reason
+// longer than the table shows.
+// Packs that need attention come first, then valid packs with warnings.
+func writeDetails(b *strings.Builder, res *pipeline.Result) {
+	var packs []pipeline.PackResult
+	for _, problem := range []bool{true, false} {
+		for _, p := range res.Packs {
+			if isProblem(p.Status) == problem && (len(p.Findings) > 0 || (problem && utf8.RuneCountInString(p.Message) > maxReason)) {
+				packs = append(packs, p)
+			}
+		}
+	}
+	if len(packs) > 0 && !isProblem(packs[0].Status) {
+		b.WriteString("### Warnings\n\n")
+	}
+	n := 0
+	for _, p := range packs {
+		if n == maxDetails {
+			b.WriteString("The details of further packs are in the log and in report-file.\n\n")
+			return
+		}
+		n++
+		fmt.Fprintf(b, "<details><summary>%s: %s</summary>\n\n", textsafe.MarkdownCode(p.Path), detailsTitle(p))
+		if p.Message != "" && (len(p.Findings) == 0 || p.Status != pipeline.StatusInvalid) {
+			b.WriteString(textsafe.Markdown(p.Message) + "\n\n")
+		}
+		for _, f := range p.Findings {
+			fmt.Fprintf(b, "- %s %s **%s**: %s\n", textsafe.MarkdownCode(findingLoc(f)), textsafe.Markdown(string(f.Severity)),
+				textsafe.Markdown(f.Rule), textsafe.Markdown(withFix(f)))
+		}
+		b.WriteString("\n</details>\n\n")
+	}
+}
+
+func detailsTitle(p pipeline.PackResult) string {
+	if len(p.Findings) > 0 {
+		return fmt.Sprintf("%d finding(s)", len(p.Findings))
+	}
+	return "full message"
+}
+
+// folded returns a Markdown block, inside <details> when it has more than
+// collapseRows rows.
+func folded(block string, rows int, summary string) string {
+	if rows <= collapseRows {
+		return block + "\n"
+	}
+	return "<details><summary>" + summary + "</summary>\n\n" + block + "\n</details>\n\n"
+}
+
+// digestCell shows a short digest with the full one as its tooltip.
+func digestCell(d string) string {
+	if d == "" {
+		return "-"
+	}
+	return fmt.Sprintf(`<code title="%s">%s</code>`, html.EscapeString(textsafe.Line(d)), textsafe.Markdown(shortDigest(d)))
+}
+
+// fullDigests is a table of every pack's full digests, or "".
+func fullDigests(res *pipeline.Result) string {
+	var b strings.Builder
+	for _, p := range res.Packs {
+		if p.Digest != "" || p.LayerDigest != "" {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", textsafe.MarkdownCode(p.Path), textsafe.MarkdownCode(p.Digest), textsafe.MarkdownCode(p.LayerDigest))
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "| pack | manifest digest | layer digest |\n|---|---|---|\n" + b.String()
+}
+
+func joinCode(paths []string) string {
+	parts := make([]string, len(paths))
+	for i, p := range paths {
+		parts[i] = textsafe.MarkdownCode(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// cutText shortens s to n runes, ending it with "…".
+func cutText(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
