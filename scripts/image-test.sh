@@ -394,8 +394,10 @@ git ls-files -z --cached --others --exclude-standard |
 rm -rf "$act_repo/.github/workflows" "${act_repo:?}/$fixtures"
 # The Dockerfile pins its base images by digest; the stand-ins have digests of
 # their own, so act's copy names them by tag (as tagged above).
-grep -Eq '^ARG GO_IMAGE=[^@ ]+@sha256:[0-9a-f]{64}$' Dockerfile && grep -Eq '^ARG RUNTIME_IMAGE=[^@ ]+@sha256:[0-9a-f]{64}$' Dockerfile ||
-	fail "the Dockerfile's base images must be pinned by digest (ARG GO_IMAGE/RUNTIME_IMAGE=name:tag@sha256:...)"
+for arg in GO_IMAGE RUNTIME_IMAGE; do
+	grep -Eq "^ARG $arg=[^@ ]+@sha256:[0-9a-f]{64}\$" Dockerfile ||
+		fail "the Dockerfile's base image $arg must be pinned by digest (ARG $arg=name:tag@sha256:...)"
+done
 sed -i -E 's/^(ARG [A-Z_]+_IMAGE=[^@ ]+)@sha256:[0-9a-f]{64}$/\1/' "$act_repo/Dockerfile"
 make_repo "$act_repo" "$fixtures/packs" # the action's files go into the first commit
 cp "$CA" "$act_repo/$fixtures/registry-ca.pem"

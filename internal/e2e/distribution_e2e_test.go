@@ -1,20 +1,40 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"oras.land/oras-go/v2/content/memory"
+
+	"github.com/pack-publish/pack-publish/internal/pipeline"
+	"github.com/pack-publish/pack-publish/internal/publish"
 )
 
-// TestDistribution publishes the example packs to a real Debian
-// docker-registry (htpasswd + TLS) and checks the result with the ORAS CLI:
-// the manifests are byte-identical to `oras push --image-spec v1.0`, and the
-// pulled archives unpack to the pack folders.
+// TestDistribution runs every scenario against each real registry
+// (Debian's docker-registry 2.8 and distribution v3 with strict validation,
+// htpasswd + TLS) and checks the result with the ORAS CLI: the first
+// publish (manifests byte-identical to `oras push --image-spec v1.0`, pulled
+// archives unpack to the pack folders), the re-run, a pack pushed by hand
+// with tar + oras, a conflict, overwrite, and the registry's
+// `garbage-collect --delete-untagged`, after which the packs are still
+// there and the next run restores the base-path artifact, saying so.
 func TestDistribution(t *testing.T) {
-	reg := startDistribution(t)
+	t.Parallel()
+	for _, kind := range realRegistries {
+		t.Run(kind.Name, func(t *testing.T) {
+			t.Parallel()
+			testDistribution(t, kind.start(t, "robot$ci", "s3cret-Pa55"))
+		})
+	}
+}
+
+func testDistribution(t *testing.T, reg *distribution) {
 	orasBin := requireTool(t, "oras")
 	ws := workspace(t)
 	inputs := map[string]string{
@@ -133,7 +153,90 @@ func TestDistribution(t *testing.T) {
 	if len(p) != 1 || p[0].Status != "failed" || !strings.Contains(p[0].Message, "values.yaml") || !strings.Contains(p[0].Message, "overwrite") {
 		t.Errorf("conflict: %+v, want failed naming values.yaml and the fix", p)
 	}
-	for _, e := range []*ghEnv{env, env2, env3, env4} {
+
+	// Overwrite replaces the tag; ORAS pulls the new files.
+	hin["overwrite"] = "true"
+	env5 := newGHEnv(t, ws, hin)
+	if r := env5.run(t); r.code != 0 {
+		t.Fatalf("overwrite run exit %d\n%s", r.code, r.stdout)
+	}
+	p = decodePublished(t, env5.outputs(t)["published"])
+	if len(p) != 1 || p[0].Status != "pushed" || !strings.Contains(p[0].Message, "replaced") {
+		t.Fatalf("overwrite: %+v, want one pushed, replaced", p)
+	}
+	pull := t.TempDir()
+	oras(pull, "pull", "-o", ".", p[0].Reference)
+	if out, err := exec.Command("tar", "-xzf", filepath.Join(pull, "hello-universe-1.0.0.tar.gz"), "-O", "hello-universe/values.yaml").Output(); err != nil || !strings.Contains(string(out), "changed") {
+		t.Errorf("after overwrite ORAS pulls values.yaml %q (%v), want the changed one", out, err)
+	}
+
+	// The registry's garbage collection of untagged manifests deletes the
+	// base-path artifacts (and the replaced manifest); every pack survives,
+	// and the next run puts the artifact back and says so.
+	base, _, err := publish.BasePath(context.Background(), memory.New(), pipeline.BasePathCreated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	baseRef := reg.Host + "/team-a/spectro-packs/archive@" + base.Digest.String()
+	fetch := func(ref string) error {
+		out, err := exec.Command(orasBin, "manifest", "fetch", "--ca-file", reg.CAFile, "--registry-config", orasCfg, ref).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		return nil
+	}
+	if err := fetch(baseRef); err != nil {
+		t.Fatalf("the base-path artifact is not there before garbage-collect: %v", err)
+	}
+	out, err := reg.GarbageCollect(t, true)
+	switch reg.Kind {
+	case "docker-registry-2.8":
+		// 2.8 aborts --delete-untagged, deleting nothing, on a repository
+		// that holds only untagged manifests, as every base path does
+		// (distribution v3 skips it): README says to run it without.
+		if err == nil || !strings.Contains(out, "failed to retrieve tags unknown repository") {
+			t.Fatalf("docker-registry 2.8 garbage-collect --delete-untagged: %v, want it to fail on the base path as README says\n%s", err, out)
+		}
+		if out, err := reg.GarbageCollect(t, false); err != nil {
+			t.Fatalf("garbage-collect without --delete-untagged: %v\n%s", err, out)
+		}
+		if err := fetch(baseRef); err != nil {
+			t.Errorf("garbage-collect without --delete-untagged removed the base-path artifact: %v", err)
+		}
+		// Delete it the way Harbor's "delete untagged artifacts" does.
+		if out, err := exec.Command(orasBin, "manifest", "delete", "--force", "--ca-file", reg.CAFile, "--registry-config", orasCfg, baseRef).CombinedOutput(); err != nil {
+			t.Fatalf("oras manifest delete: %v\n%s", err, out)
+		}
+	default:
+		if err != nil {
+			t.Fatalf("garbage-collect --delete-untagged: %v\n%s", err, out)
+		}
+	}
+	if err := fetch(baseRef); err == nil {
+		t.Fatalf("the base-path artifact is still there; the scenario tests nothing")
+	}
+	for _, p := range published {
+		if err := fetch(p.Reference); err != nil {
+			t.Errorf("%s: the pack is gone after the base-path artifact was: %v", p.Reference, err)
+		}
+	}
+	gitRun(t, ws, "checkout", "--", "packs/hello-universe/values.yaml")
+	env6 := newGHEnv(t, ws, inputs)
+	if r := env6.run(t); r.code != 0 {
+		t.Fatalf("run after garbage-collect exit %d\n%s", r.code, r.stdout)
+	}
+	for _, p := range decodePublished(t, env6.outputs(t)["published"]) {
+		if p.Status != "unchanged" {
+			t.Errorf("after garbage-collect: %s is %s (%s), want unchanged", p.Path, p.Status, p.Message)
+		}
+	}
+	if !strings.Contains(env6.stdout, "::notice") || !strings.Contains(env6.stdout, "base-path artifact") || !strings.Contains(env6.stdout, "pushed again") {
+		t.Errorf("run after garbage-collect: no notice about the restored base-path artifact:\n%s", env6.stdout)
+	}
+	if err := fetch(baseRef); err != nil {
+		t.Errorf("the base-path artifact was not restored: %v", err)
+	}
+	for _, e := range []*ghEnv{env, env2, env3, env4, env5, env6} {
 		e.scanAll(t, reg.Password)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -20,9 +19,16 @@ import (
 	"github.com/pack-publish/pack-publish/internal/registrytest"
 )
 
+// interruptTarget is a registry TestInterrupt publishes to.
+type interruptTarget struct {
+	host, caFile, user, password string
+	tagged                       func() int // pack tags written so far
+}
+
 // TestInterrupt kills a run with SIGINT in the middle of publishing, checks
 // that every tag in the registry points at a complete artifact, then re-runs
-// and checks that the job completes.
+// and checks that the job completes; against the in-process registry and
+// each real one.
 func TestInterrupt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -32,7 +38,27 @@ func TestInterrupt(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic})
+	t.Run("registrytest", func(t *testing.T) {
+		t.Parallel()
+		reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic})
+		testInterrupt(t, bin, interruptTarget{reg.Host, reg.CAFile, reg.Username, reg.Password, func() int { return countTagged(reg) }})
+	})
+	for _, kind := range realRegistries {
+		t.Run(kind.Name, func(t *testing.T) {
+			t.Parallel()
+			reg := kind.start(t, "robot$ci", "s3cret-Pa55")
+			// Tags are files in the registry's storage: counting them costs the
+			// registry nothing (every request would cost it a bcrypt check).
+			tags := filepath.Join(reg.Data, "docker/registry/v2/repositories/int/spectro-packs/archive/*/_manifests/tags/1.0.0/current/link")
+			testInterrupt(t, bin, interruptTarget{reg.Host, reg.CAFile, reg.User, reg.Password, func() int {
+				m, _ := filepath.Glob(tags)
+				return len(m)
+			}})
+		})
+	}
+}
+
+func testInterrupt(t *testing.T, bin string, reg interruptTarget) {
 	repo := gittest.Init(t)
 	const n = 24
 	for i := range n {
@@ -43,7 +69,7 @@ func TestInterrupt(t *testing.T) {
 		writeFile(t, filepath.Join(repo.Dir, fmt.Sprintf("packs/p%02d/data.bin", i)), noise)
 	}
 	repo.Commit("packs")
-	args := []string{"--registry", reg.Host, "--ca-file", reg.CAFile, "--username", reg.Username, "--password", reg.Password,
+	args := []string{"--registry", reg.host, "--ca-file", reg.caFile, "--username", reg.user, "--password", reg.password,
 		"--detect", "all", "--packs-dir", "packs", "--base-path", "int", "--concurrency", "4"}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = repo.Dir
@@ -54,10 +80,10 @@ func TestInterrupt(t *testing.T) {
 	}
 	// Interrupt once a few packs are tagged.
 	deadline := time.Now().Add(60 * time.Second)
-	for countTagged(reg) < 3 && time.Now().Before(deadline) {
+	for reg.tagged() < 3 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if tagged := countTagged(reg); tagged == n {
+	if tagged := reg.tagged(); tagged == n {
 		t.Fatalf("all %d packs were tagged before the interrupt could be sent: the fixture is too fast for this test", n)
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -74,12 +100,12 @@ func TestInterrupt(t *testing.T) {
 	}
 
 	// Every tag that exists points at a manifest whose blobs all exist.
-	client, _ := registry.NewClient(registry.Options{CAFile: reg.CAFile,
-		Credential: auth.StaticCredential(reg.Host, auth.Credential{Username: reg.Username, Password: reg.Password})})
+	client, _ := registry.NewClient(registry.Options{CAFile: reg.caFile,
+		Credential: auth.StaticCredential(reg.host, auth.Credential{Username: reg.user, Password: reg.password})})
 	check := func() int {
 		tags := 0
 		for i := range n {
-			r, _ := registry.Repository(client, reg.Host, fmt.Sprintf("int/spectro-packs/archive/p%02d", i), false)
+			r, _ := registry.Repository(client, reg.host, fmt.Sprintf("int/spectro-packs/archive/p%02d", i), false)
 			desc, err := r.Resolve(context.Background(), "1.0.0")
 			if err != nil {
 				continue
@@ -107,7 +133,6 @@ func TestInterrupt(t *testing.T) {
 	if after := check(); after != n {
 		t.Errorf("%d of %d tags after the re-run", after, n)
 	}
-	_ = os.Remove(bin)
 }
 
 // countTagged counts the manifest PUTs of pack tags the registry received.

@@ -80,6 +80,9 @@ func (c *client) call(ctx context.Context, op, method, path string, query url.Va
 				return c.expired(ctx, op, last)
 			}
 			transient++
+			if errors.Is(err, context.DeadlineExceeded) {
+				err = fmt.Errorf("Palette did not answer within %s (%w); check palette-url and that this runner can reach it", c.reqTimeout, err)
+			}
 			last = fmt.Errorf("%s: %s %s: %w", op, method, path, c.cleanErr(err))
 			if transient >= transientAttempts {
 				return last
@@ -89,7 +92,7 @@ func (c *client) call(ctx context.Context, op, method, path string, query url.Va
 			}
 			continue
 		case status >= 200 && status < 300:
-			if out == nil || len(strings.TrimSpace(string(body))) == 0 {
+			if out == nil {
 				return nil
 			}
 			if err := json.Unmarshal(body, out); err != nil {
@@ -193,12 +196,16 @@ func (c *client) answer(body []byte) string {
 		s = strings.TrimPrefix(e.Code+": "+e.Message, ": ")
 		s = strings.TrimSuffix(s, ": ")
 	}
-	s = oneLine(c.redact(s))
+	s = c.clean(s)
 	if s == "" {
 		return ""
 	}
 	return strconv.Quote(truncate(s, maxAnswer))
 }
+
+// clean makes server text safe to quote: one line, then redacted (in that
+// order: dropping characters could join the pieces of a secret).
+func (c *client) clean(s string) string { return c.redact(oneLine(s)) }
 
 // oneLine drops control characters and collapses white space, so that a
 // server's text cannot forge log lines or workflow commands.

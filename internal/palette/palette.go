@@ -288,7 +288,7 @@ func (c *client) findRegistry(ctx context.Context, want string) (ociRegistry, er
 			}
 			known = "Palette lists " + strings.Join(names, ", ")
 		}
-		return ociRegistry{}, fmt.Errorf("no OCI registry named %q in Palette (%s); set palette-registry to the name or UID shown under Tenant Settings > Registries > OCI Registries", want, oneLine(c.redact(known)))
+		return ociRegistry{}, fmt.Errorf("no OCI registry named %q in Palette (%s); set palette-registry to the name or UID shown under Tenant Settings > Registries > OCI Registries", want, c.clean(known))
 	}
 	return ociRegistry{}, fmt.Errorf("%d OCI registries in Palette are named %q; set palette-registry to the UID of the one to sync", len(byName), want)
 }
@@ -321,7 +321,7 @@ func (c *client) checkRegistry(ctx context.Context, opts Options, reg ociRegistr
 	wantHost := normHost(opts.Host)
 	if host != wantHost || bcp != strings.Trim(opts.BasePath, "/") {
 		return fmt.Errorf("registry %q in Palette reads endpoint %q with base content path %q, but this run pushed to %s with base-path %q, so Palette would not see these packs; set palette-registry to the Palette registry of that destination, or correct the registry's Endpoint and Base Content Path in Palette",
-			name, oneLine(full.Spec.Endpoint), oneLine(full.Spec.BaseContentPath), opts.Host, opts.BasePath)
+			name, c.clean(full.Spec.Endpoint), c.clean(full.Spec.BaseContentPath), opts.Host, opts.BasePath)
 	}
 	return nil
 }

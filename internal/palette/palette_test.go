@@ -293,3 +293,47 @@ func TestParseURL(t *testing.T) {
 		}
 	}
 }
+
+// TestSync_unavailable: 503 answers are retried with backoff, a few times.
+func TestSync_unavailable(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		n       int
+		wantErr string
+	}{{n: 2}, {n: 100, wantErr: "HTTP 503 Service Unavailable, Palette answered \"ServiceUnavailable: try again\"; Palette failed to answer"}} {
+		srv := palettetest.New(t, palettetest.Options{Registries: registries(), Catalog: staticCatalog, SyncPolls: 1, Unavailable: tc.n})
+		_, err := palette.Sync(context.Background(), options(t, srv, "harbor-packs"))
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%d× 503: %v", tc.n, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%d× 503: %v, want %q", tc.n, err, tc.wantErr)
+		case tc.wantErr != "" && len(srv.Requests()) != 4:
+			t.Errorf("%d× 503: %d requests, want 4 attempts", tc.n, len(srv.Requests()))
+		}
+	}
+}
+
+// TestSync_hangingServer: a Palette that accepts requests and never answers
+// cannot hold the step beyond its timeout: each request has its own.
+func TestSync_hangingServer(t *testing.T) {
+	t.Parallel()
+	srv := palettetest.New(t, palettetest.Options{Registries: registries(), Catalog: staticCatalog, Hang: true})
+	opts := options(t, srv, "harbor-packs")
+	opts.RequestTimeout, opts.Timeout = 100*time.Millisecond, 5*time.Second
+	start := time.Now()
+	_, err := palette.Sync(context.Background(), opts)
+	if err == nil || !strings.Contains(err.Error(), "listing Palette's OCI registries") || !strings.Contains(err.Error(), "did not answer within 100ms") {
+		t.Fatalf("err = %v", err)
+	}
+	if took := time.Since(start); took >= opts.Timeout {
+		t.Errorf("took %s, the whole palette-timeout", took)
+	}
+	// The server records a request once it sees the client give up.
+	for deadline := time.Now().Add(2 * time.Second); len(srv.Requests()) < 4 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(srv.Requests()); n != 4 {
+		t.Errorf("%d attempts, want 4", n)
+	}
+}

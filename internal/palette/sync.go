@@ -98,7 +98,7 @@ func (s *syncer) run(ctx context.Context) error {
 		if err != nil {
 			return s.orTimedOut(ctx, err)
 		}
-		s.res.SyncStatus, s.res.SyncMessage = oneLine(s.c.redact(st.Status)), truncate(oneLine(s.c.redact(st.Message)), maxAnswer)
+		s.res.SyncStatus, s.res.SyncMessage = s.c.clean(st.Status), truncate(s.c.clean(st.Message), maxAnswer)
 		ph := phaseOf(st.Status)
 		ours := sawRunning || st.LastRunTime.After(before.LastRunTime) || st.LastSyncedTime.After(before.LastSyncedTime)
 		if ph == phaseRunning {

@@ -36,6 +36,7 @@ type item struct {
 	root    *os.Root // the pack folder; closed when the run ends
 	entries []archive.Entry
 	ahead   chan ahead         // set by lookAhead
+	existed bool               // its tag was in the registry before this run
 	repo    *remote.Repository // set by openRepositories, sharing a token with its group
 }
 
@@ -166,7 +167,15 @@ func (r *run) checkBump(ctx context.Context, it *item, base string) {
 		return
 	}
 	old, ok, err := r.git.Show(ctx, base, path.Join(it.dir, "pack.json"))
-	if err != nil || !ok {
+	if err != nil {
+		if ctx.Err() == nil {
+			it.addFindings(r.cfg.IgnoreRules.Keep([]pack.Finding{pack.NewFinding("B2", path.Join(it.dir, "pack.json"),
+				fmt.Sprintf("the version at %.12s cannot be read (%v), so the increment is not checked", base, err),
+				"check that the base commit is in the clone (fetch-depth: 0)")}), r.cfg.Strict)
+		}
+		return
+	}
+	if !ok {
 		return // a new pack (or one moved here) passes
 	}
 	it.addFindings(pack.CheckBump(it.dir, it.pack, old, base, r.cfg.IgnoreRules), r.cfg.Strict)
@@ -303,12 +312,32 @@ func (r *run) publish(ctx context.Context, it *item) {
 		it.res.Status, it.res.Message = StatusFailed, r.withHint(err).Error()
 		var conflict *publish.ConflictError
 		if errors.As(err, &conflict) {
+			it.existed = true
 			it.res.Digest = conflict.Existing.String()
 			it.res.Message += r.immutableNote(ctx, dst)
 		}
 		return
 	}
 	it.res.Status, it.res.Digest, it.res.Message = Status(out.Status), out.Digest.String(), out.Message
+	it.existed = out.Status == publish.Unchanged || out.Replaced
+}
+
+// basePathRestored is the notice of a run that had to push the base-path
+// artifact although packs were already published below it: something
+// deleted it, most likely a garbage collection of untagged manifests.
+func (r *run) basePathRestored(res *Result, items []*item) {
+	if res.BasePath == nil || !res.BasePath.Pushed {
+		return
+	}
+	for _, it := range items {
+		if it.existed {
+			res.Notices = append(res.Notices, fmt.Sprintf("the base-path artifact %s@%s was missing although packs were already published below it (%s), "+
+				"and has been pushed again: Palette needs it to list the packs. A garbage collection that deletes untagged manifests removes it "+
+				"(on zot it takes every pack below with it); keep it with the settings in README, \"Registry settings that keep packs\"",
+				res.BasePath.Reference, res.BasePath.Digest, it.res.Reference))
+			return
+		}
+	}
 }
 
 // immutableNote explains, on ECR, that a repository with IMMUTABLE tags

@@ -70,6 +70,7 @@ type Outcome struct {
 	Status   Status
 	Digest   digest.Digest // the manifest the tag points at after the run
 	Uploaded bool          // whether the layer blob was uploaded
+	Replaced bool          // the tag held other files and was replaced (overwrite)
 	Message  string
 }
 
@@ -229,7 +230,7 @@ func Pack(ctx context.Context, dst oras.Target, tag string, layer Layer, opts Op
 	if existing != nil {
 		msg = fmt.Sprintf("replaced %s (overwrite)", existing.desc.Digest)
 	}
-	return Outcome{Status: Pushed, Digest: root.Digest, Uploaded: !haveLayer, Message: msg}, nil
+	return Outcome{Status: Pushed, Digest: root.Digest, Uploaded: !haveLayer, Replaced: existing != nil, Message: msg}, nil
 }
 
 // headThreshold is the layer size above which Pack asks whether the layer

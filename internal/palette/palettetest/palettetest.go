@@ -61,6 +61,11 @@ type Options struct {
 	// Retry-After: RetryAfter (default "1").
 	RateLimit  int
 	RetryAfter string
+	// Unavailable: the first Unavailable requests are answered 503.
+	Unavailable int
+	// Hang: every request is accepted and never answered (until the client
+	// gives up).
+	Hang bool
 	// EchoKey makes the 401 answer quote the key it refused, as a careless
 	// server might: pack-publish must still never print it.
 	EchoKey bool
@@ -171,12 +176,20 @@ func (s *Server) record(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		key := r.Header.Get("ApiKey")
 		s.mu.Lock()
-		limited := len(s.requests) < s.opts.RateLimit
+		n := len(s.requests)
 		s.mu.Unlock()
 		switch {
-		case limited:
+		case s.opts.Hang:
+			<-r.Context().Done()
+			s.mu.Lock()
+			s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, APIKey: key == s.opts.APIKey, Time: at})
+			s.mu.Unlock()
+			panic(http.ErrAbortHandler) // no answer at all
+		case n < s.opts.RateLimit:
 			sw.Header().Set("Retry-After", s.opts.RetryAfter)
 			writeError(sw, http.StatusTooManyRequests, "TooManyRequests", "rate limit exceeded")
+		case n < s.opts.Unavailable:
+			writeError(sw, http.StatusServiceUnavailable, "ServiceUnavailable", "try again")
 		case key != s.opts.APIKey:
 			msg := "invalid api key"
 			if s.opts.EchoKey {
