@@ -167,7 +167,15 @@ func (r *run) checkBump(ctx context.Context, it *item, base string) {
 		return
 	}
 	old, ok, err := r.git.Show(ctx, base, path.Join(it.dir, "pack.json"))
-	if err != nil || !ok {
+	if err != nil {
+		if ctx.Err() == nil {
+			it.addFindings(r.cfg.IgnoreRules.Keep([]pack.Finding{pack.NewFinding("B2", path.Join(it.dir, "pack.json"),
+				fmt.Sprintf("the version at %.12s cannot be read (%v), so the increment is not checked", base, err),
+				"check that the base commit is in the clone (fetch-depth: 0)")}), r.cfg.Strict)
+		}
+		return
+	}
+	if !ok {
 		return // a new pack (or one moved here) passes
 	}
 	it.addFindings(pack.CheckBump(it.dir, it.pack, old, base, r.cfg.IgnoreRules), r.cfg.Strict)

@@ -172,7 +172,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		waitLookups = r.lookAhead(lookCtx, items)
 	}
 	defer waitLookups()
-	r.commitTimes(ctx, items)
+	r.commitTimes(ctx, items, res)
 	if err := <-basePath; loginErr == nil {
 		loginErr = err
 	}
@@ -386,15 +386,48 @@ func selectPacks(ctx context.Context, cfg *config.Config, opts Options, ws *os.R
 }
 
 // commitTimes reads, in one pass over the history, when each valid pack
-// folder was last committed.
-func (r *run) commitTimes(ctx context.Context, items []*item) {
+// folder was last committed, and says in a notice of res which packs get
+// another created time, and why: their digests are then not reproducible
+// from the commit alone.
+func (r *run) commitTimes(ctx context.Context, items []*item, res *Result) {
 	var dirs []string
 	for _, it := range items {
 		if it.valid() {
 			dirs = append(dirs, it.dir)
 		}
 	}
-	r.times, _ = r.git.LastCommitTimes(ctx, dirs) // no repository: fall back below
+	if len(dirs) == 0 {
+		return
+	}
+	times, err := r.git.LastCommitTimes(ctx, dirs)
+	if err != nil {
+		if ctx.Err() == nil {
+			res.Notices = append(res.Notices, fmt.Sprintf("the packs' created times cannot be read from git (%v), so they are %s; "+
+				"check out the repository with its history, owned by the user that runs pack-publish or trusted with git's safe.directory", err, r.fallbackTime()))
+		}
+		return
+	}
+	r.times = times
+	var missing []string
+	for _, d := range dirs {
+		if _, ok := times[d]; !ok {
+			missing = append(missing, d)
+		}
+	}
+	if len(missing) > 0 {
+		res.Notices = append(res.Notices, fmt.Sprintf("no commit touches %s (not committed, or a shallow clone?), so the created time is %s; commit the pack to make its digest reproducible",
+			strings.Join(missing, ", "), r.fallbackTime()))
+	}
+}
+
+// fallbackTime says what created is without a commit time.
+func (r *run) fallbackTime() string {
+	if s := r.opts.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return "SOURCE_DATE_EPOCH (" + s + ")"
+		}
+	}
+	return "the time of this run, and the digests change on every run"
 }
 
 // created is the org.opencontainers.image.created of a pack: the committer
