@@ -11,6 +11,7 @@ import (
 
 	"github.com/pack-publish/pack-publish/internal/textsafe"
 
+	"github.com/pack-publish/pack-publish/internal/ecr/ecrtest"
 	"github.com/pack-publish/pack-publish/internal/palette/palettetest"
 	"github.com/pack-publish/pack-publish/internal/registrytest"
 )
@@ -237,4 +238,46 @@ func TestPalette_rateLimited(t *testing.T) {
 	if !strings.Contains(p.res.stdout, "Palette is rate limiting (429)") {
 		t.Errorf("the wait is not logged:\n%s", p.res.stdout)
 	}
+}
+
+// TestPalette_ECR: with auth: ecr the registry is synced through the ECR
+// endpoints of the registry Palette has for the ECR host (stored without
+// https://). Not parallel: the AWS SDK reads the process environment.
+func TestPalette_ECR(t *testing.T) {
+	const role = "arn:aws:iam::123456789012:role/pack-publisher"
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic, Username: "AWS", Password: ecrtest.DefaultPassword})
+	aws := ecrtest.New(t, ecrtest.Options{RoleARN: role, ProxyEndpoint: "https://" + reg.Host})
+	aws.Setenv(t)
+	oidc := ecrtest.NewOIDC(t, nil)
+	fake := palettetest.New(t, palettetest.Options{
+		Registries: []palettetest.Registry{
+			{UID: "basic-one", Name: "harbor", Kind: "basic", Endpoint: "https://harbor.example.com", BaseContentPath: "ecr"},
+			{UID: paletteUID, Name: "ecr packs", Kind: "ecr", Endpoint: reg.Host, BaseContentPath: "ecr"},
+		},
+		Catalog: palettetest.OCICatalog(reg.Client(), "AWS", ecrtest.DefaultPassword), SyncPolls: 1,
+	})
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	writeFile(t, ca, append(mustRead(reg.CAFile), mustRead(fake.CAFile)...))
+	env := newGHEnv(t, workspace(t), map[string]string{
+		"registry": reg.Host, "base-path": "ecr", "auth": "ecr", "role-to-assume": role, "aws-region": "eu-west-1",
+		"ca-file": ca, "detect": "all", "packs-dir": "packs",
+		"palette-url": fake.URL, "palette-api-key": fake.APIKey, "palette-registry": "ecr packs",
+	})
+	for k, v := range oidc.Env() {
+		env.vars[k] = v
+	}
+	r := env.run(t)
+	if r.code != 0 || env.outputs(t)["palette-synced"] != "true" {
+		t.Fatalf("exit %d, palette-synced %q\n%s", r.code, env.outputs(t)["palette-synced"], r.stdout)
+	}
+	if fake.Syncs(paletteUID) != 1 {
+		t.Errorf("%d syncs of the ECR registry", fake.Syncs(paletteUID))
+	}
+	for _, q := range fake.Requests() {
+		if strings.Contains(q.Path, "/basic") {
+			t.Errorf("%s %s: the basic endpoints for an ECR registry", q.Method, q.Path)
+		}
+	}
+	env.scanAll(t, fake.APIKey)
+	env.scanAll(t, ecrtest.DefaultPassword)
 }

@@ -31,8 +31,53 @@ func TestLastCommitTimes_otherOwner(t *testing.T) {
 	if err != nil || !got["packs/a"].Equal(time.Date(2024, 1, 1, 0, 0, 1, 0, time.UTC)) {
 		t.Errorf("LastCommitTimes() in a repository owned by another user = %v, %v", got, err)
 	}
-	if got, err := (Runner{Dir: t.TempDir()}).LastCommitTimes(context.Background(), []string{"."}); err != nil || len(got) != 0 {
-		t.Errorf("LastCommitTimes outside a repository = %v, %v; want nothing", got, err)
+	// Reached through a symlink, as a runner's workspace often is: git
+	// compares safe.directory with the physical path (review C1).
+	link := filepath.Join(t.TempDir(), "ws")
+	if err := os.Symlink(r.Dir, link); err != nil {
+		t.Fatal(err)
+	}
+	got, err = Runner{Dir: link}.LastCommitTimes(context.Background(), []string{"packs/a"})
+	if err != nil || !got["packs/a"].Equal(time.Date(2024, 1, 1, 0, 0, 1, 0, time.UTC)) {
+		t.Errorf("LastCommitTimes() through a symlink to a repository owned by another user = %v, %v", got, err)
+	}
+}
+
+// TestLastCommitTimes_failures: git's failures are errors, not an empty
+// map that makes every created time "now" (review C1).
+func TestLastCommitTimes_failures(t *testing.T) {
+	t.Parallel()
+	if got, err := (Runner{Dir: t.TempDir()}).LastCommitTimes(context.Background(), []string{"."}); err == nil || !strings.Contains(err.Error(), "not a git repository") {
+		t.Errorf("LastCommitTimes outside a repository = %v, %v; want git's error", got, err)
+	}
+	r := gittest.Init(t)
+	r.Write(gittest.Pack("packs/a", "a", "1.0.0"))
+	r.Commit("a")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got, err := (Runner{Dir: r.Dir}).LastCommitTimes(ctx, []string{"packs/a"}); err == nil {
+		t.Errorf("LastCommitTimes(canceled) = %v, nil error", got)
+	}
+}
+
+// TestLastCommitTimes_newlineInName: a file name holding a newline and what
+// looks like a commit header must not give another pack its time: only NUL
+// separates names in -z output (security review I2).
+func TestLastCommitTimes_newlineInName(t *testing.T) {
+	t.Parallel()
+	r := gittest.Init(t)
+	r.Write(gittest.Pack("packs/a", "a", "1.0.0"))
+	r.Write(gittest.Pack("packs/b", "b", "1.0.0"))
+	r.Commit("a and b")
+	r.Write(map[string]string{"packs/a/z\n\x014102444800": "x", "packs/a/\x01y": "x", "packs/b/values.yaml": "changed"})
+	r.Commit("a hostile name, and b")
+	got, err := Runner{Dir: r.Dir}.LastCommitTimes(context.Background(), []string{"packs/b", "packs/a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2024, 1, 1, 0, 0, 2, 0, time.UTC)
+	if !got["packs/a"].Equal(want) || !got["packs/b"].Equal(want) {
+		t.Errorf("LastCommitTimes() = %v, want both at %v", got, want)
 	}
 }
 
@@ -77,5 +122,44 @@ func TestRun_errorsHideURLCredentials(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "s3cret-token") {
 		t.Errorf("error leaks the URL's credentials: %v", err)
+	}
+}
+
+// TestShow: only a path missing at rev is absent; every other failure is an
+// error, so that check-version-increment is not skipped silently (review C2).
+func TestShow(t *testing.T) {
+	t.Parallel()
+	r := gittest.Init(t)
+	r.Write(gittest.Pack("packs/a", "a", "1.0.0"))
+	head := r.Commit("a")
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name      string
+		ctx       context.Context
+		dir       string
+		rev, path string
+		wantOK    bool
+		wantErr   string
+	}{
+		{"present", context.Background(), r.Dir, head, "packs/a/pack.json", true, ""},
+		{"missing path", context.Background(), r.Dir, head, "packs/b/pack.json", false, ""},
+		{"unknown commit", context.Background(), r.Dir, strings.Repeat("1", 40), "packs/a/pack.json", false, "not a tree object"},
+		{"folder, not a file", context.Background(), r.Dir, head, "packs/a", false, "is a tree, not a file"},
+		{"pattern characters are literal", context.Background(), r.Dir, head, "packs/*/pack.json", false, ""},
+		{"not a repository", context.Background(), t.TempDir(), head, "packs/a/pack.json", false, "not a git repository"},
+		{"canceled", canceled, r.Dir, head, "packs/a/pack.json", false, "git"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b, ok, err := Runner{Dir: tc.dir}.Show(tc.ctx, tc.rev, tc.path)
+			if ok != tc.wantOK || (tc.wantErr == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("Show() = %d bytes, %v, %v; want ok %v, error containing %q", len(b), ok, err, tc.wantOK, tc.wantErr)
+			}
+			if ok && !strings.Contains(string(b), `"version"`) {
+				t.Errorf("Show() = %q, want pack.json", b)
+			}
+		})
 	}
 }

@@ -99,3 +99,23 @@ func checkPositions(t *testing.T, fsys fstest.MapFS, findings []Finding) {
 		}
 	}
 }
+
+// FuzzChartArchive: any bytes as a listed chart archive load without
+// panicking, and any F18 finding names the archive.
+func FuzzChartArchive(f *testing.F) {
+	f.Add(chartTgz("demo"))
+	f.Add(tgz(map[string]string{"./demo/Chart.yaml": "name: demo\n", "demo/charts/sub/Chart.yaml": "name: sub\n"}))
+	f.Add(tgz(map[string]string{"demo/Chart.yaml": "name: [\n"}))
+	f.Add([]byte("\x1f\x8b\x08\x00\x00\x00\x00\x00"))
+	f.Add([]byte("<html>404</html>"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fsys := basePack()
+		fsys["charts/demo-1.2.3.tgz"] = &fstest.MapFile{Data: b}
+		_, findings := Load(context.Background(), fsys, Options{})
+		for _, fd := range findings {
+			if fd.Rule == "F18" && fd.File != "charts/demo-1.2.3.tgz" {
+				t.Fatalf("F18 finding %v names another file", fd)
+			}
+		}
+	})
+}
