@@ -24,8 +24,11 @@ RUN go mod download
 COPY . .
 ARG TARGETOS
 ARG TARGETARCH
+# The release workflow passes the tag; --version, the log, the summary and
+# the report show it.
+ARG VERSION=dev
 RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -ldflags="-s -w" -o /out/pack-publish .
+    go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/pack-publish .
 
 FROM ${RUNTIME_IMAGE}
 # git deepens shallow clones over HTTPS; the base image's CA bundle

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,6 +76,14 @@ func TestRender_goldens(t *testing.T) {
 		{"outputs.golden.txt", outs.String()},
 		{"summary.golden.md", summaryMarkdown(res, "v1.2.3")},
 		{"table.golden.txt", strings.Join(tableLines(res, "v1.2.3"), "\n") + "\n"},
+		{"summary-200-pushed.golden.md", summaryMarkdown(manyPacks(200, func(int) pipeline.Status { return pipeline.StatusPushed }, ""), "v1.2.3")},
+		{"summary-200-failed.golden.md", summaryMarkdown(manyPacks(200, func(i int) pipeline.Status {
+			if i == 7 {
+				return statusConflict
+			}
+			return pipeline.StatusFailed
+		}, "pushing: response status code 401: Unauthorized; the registry refused the credentials: check username and password"), "v1.2.3")},
+		{"summary-nothing.golden.md", summaryMarkdown(&pipeline.Result{Selected: []string{}, BaseSHA: "1111111111111111111111111111111111111111", HeadSHA: "2222222222222222222222222222222222222222", Destination: "harbor.example.com/team-a"}, "v1.2.3")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -168,4 +177,28 @@ func TestMain_configErrorsExit2(t *testing.T) {
 	if strings.Count(out.String(), "hunter2-secret") != 1 {
 		t.Errorf("secret printed outside the mask command:\n%s", out.String())
 	}
+}
+
+// manyPacks is a run of n packs with the status status(i); failed packs
+// carry msg, the conflict names its files and both digests.
+func manyPacks(n int, status func(int) pipeline.Status, msg string) *pipeline.Result {
+	res := &pipeline.Result{Destination: "harbor.example.com/team-a", Timings: pipeline.Timings{TotalMS: 7300}}
+	for i := range n {
+		name := fmt.Sprintf("pack-%03d", i)
+		p := pipeline.PackResult{Name: name, Version: fmt.Sprintf("1.0.%d", i), Path: "packs/" + name, Status: status(i), Size: int64(20<<10 + i),
+			Reference: fmt.Sprintf("harbor.example.com/team-a/spectro-packs/archive/%s:1.0.%d", name, i)}
+		switch p.Status {
+		case pipeline.StatusPushed:
+			p.Digest = fmt.Sprintf("sha256:%064x", i+1)
+			p.LayerDigest = fmt.Sprintf("sha256:%064x", i+1000)
+		case statusConflict:
+			p.Digest, p.LayerDigest = fmt.Sprintf("sha256:%064x", 0xabc), fmt.Sprintf("sha256:%064x", 0xdef)
+			p.Message = fmt.Sprintf("tag 1.0.%d already holds different files (published sha256:%064x): README.md (content differs), values.yaml (content differs); bump version in pack.json, or set overwrite: true to replace it", i, 0xabc)
+		default:
+			p.Size, p.Message = 0, msg
+		}
+		res.Selected = append(res.Selected, p.Path)
+		res.Packs = append(res.Packs, p)
+	}
+	return res
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/pipeline"
 	"github.com/pack-publish/pack-publish/internal/textsafe"
 )
@@ -75,12 +76,12 @@ func summaryMarkdown(res *pipeline.Result, version string) string {
 		var rows strings.Builder
 		rows.WriteString("| pack | version | status | size | digest | reference |\n|---|---|---|---|---|---|\n")
 		for _, p := range res.Packs {
-			fmt.Fprintf(&rows, "| %s | %s | %s %s | %s | %s | %s |\n", textsafe.MarkdownCode(p.Path), textsafe.Markdown(p.Version),
-				statusIcon(p.Status), textsafe.Markdown(string(p.Status)), humanSize(p.Size), digestCell(p.Digest), textsafe.MarkdownCode(p.Reference))
+			fmt.Fprintf(&rows, "| %s | %s | %s\u00a0%s | %s | %s | %s |\n", textsafe.MarkdownCode(p.Path), textsafe.Markdown(p.Version),
+				statusIcon(p.Status), textsafe.Markdown(string(p.Status)), strings.ReplaceAll(humanSize(p.Size), " ", "\u00a0"), digestCell(p.Digest), referenceCell(p.Reference))
 		}
 		b.WriteString(folded(rows.String(), len(res.Packs), fmt.Sprintf("All %d packs", len(res.Packs))))
 		if digests := fullDigests(res); digests != "" {
-			b.WriteString("<details><summary>Full digests</summary>\n\n" + digests + "\n</details>\n\n")
+			b.WriteString("<details><summary>Full references and digests</summary>\n\n" + digests + "\n</details>\n\n")
 		}
 	}
 
@@ -102,6 +103,7 @@ func problemRows(res *pipeline.Result) []string {
 	type group struct {
 		status pipeline.Status
 		reason string
+		cell   string // reason as Markdown
 		paths  []string
 		digest string // the published digest of a conflict
 		layer  string // our layer digest
@@ -119,7 +121,7 @@ func problemRows(res *pipeline.Result) []string {
 		}
 		g := byKey[key]
 		if g == nil {
-			g = &group{status: p.Status, reason: r}
+			g = &group{status: p.Status, reason: r, cell: reasonMarkdown(p)}
 			byKey[key] = g
 			groups = append(groups, g)
 		}
@@ -139,7 +141,7 @@ func problemRows(res *pipeline.Result) []string {
 		default:
 			who = joinCode(g.paths[:2]) + fmt.Sprintf(" and %d more", n-2)
 		}
-		cell := textsafe.Markdown(cutText(g.reason, maxReason))
+		cell := g.cell
 		if len(g.paths) == 1 && (g.digest != "" || g.layer != "") {
 			var ds []string
 			if g.digest != "" {
@@ -150,9 +152,31 @@ func problemRows(res *pipeline.Result) []string {
 			}
 			cell += "<br>" + strings.Join(ds, " · ")
 		}
-		rows = append(rows, fmt.Sprintf("| %s | %s %s | %s |\n", who, statusIcon(g.status), textsafe.Markdown(string(g.status)), cell))
+		rows = append(rows, fmt.Sprintf("| %s | %s\u00a0%s | %s |\n", who, statusIcon(g.status), textsafe.Markdown(string(g.status)), cell))
 	}
 	return rows
+}
+
+// reasonMarkdown is reason for a table cell: the rule in bold, the fix and
+// the place on lines of their own, long messages cut.
+func reasonMarkdown(p pipeline.PackResult) string {
+	if p.Status == pipeline.StatusInvalid {
+		for _, f := range p.Findings {
+			if f.Severity != pack.SeverityError && len(p.Findings) > 1 {
+				continue
+			}
+			s := "**" + textsafe.Markdown(f.Rule) + "** " + textsafe.Markdown(cutText(f.Message, maxReason))
+			if f.Fix != "" {
+				s += "<br>Fix: " + textsafe.Markdown(cutText(f.Fix, maxReason))
+			}
+			s += "<br>" + textsafe.MarkdownCode(findingLoc(f))
+			if more := len(p.Findings) - 1; more > 0 {
+				s += fmt.Sprintf(" and %d more finding(s) below", more)
+			}
+			return s
+		}
+	}
+	return textsafe.Markdown(cutText(reason(p), maxReason))
 }
 
 // writeDetails adds one folded block per pack with findings or a reason
@@ -177,13 +201,18 @@ func writeDetails(b *strings.Builder, res *pipeline.Result) {
 			return
 		}
 		n++
-		fmt.Fprintf(b, "<details><summary>%s: %s</summary>\n\n", textsafe.MarkdownCode(p.Path), detailsTitle(p))
+		// A <details> line is raw HTML: Markdown is not parsed there.
+		fmt.Fprintf(b, "<details><summary><code>%s</code>: %s</summary>\n\n", textsafe.HTML(p.Path), detailsTitle(p))
 		if p.Message != "" && (len(p.Findings) == 0 || p.Status != pipeline.StatusInvalid) {
 			b.WriteString(textsafe.Markdown(p.Message) + "\n\n")
 		}
 		for _, f := range p.Findings {
-			fmt.Fprintf(b, "- %s %s **%s**: %s\n", textsafe.MarkdownCode(findingLoc(f)), textsafe.Markdown(string(f.Severity)),
-				textsafe.Markdown(f.Rule), textsafe.Markdown(withFix(f)))
+			fmt.Fprintf(b, "- %s %s **%s**: %s", textsafe.MarkdownCode(findingLoc(f)), textsafe.Markdown(string(f.Severity)),
+				textsafe.Markdown(f.Rule), textsafe.Markdown(f.Message))
+			if f.Fix != "" {
+				b.WriteString("<br>Fix: " + textsafe.Markdown(f.Fix))
+			}
+			b.WriteString("\n")
 		}
 		b.WriteString("\n</details>\n\n")
 	}
@@ -213,18 +242,33 @@ func digestCell(d string) string {
 	return fmt.Sprintf(`<code title="%s">%s</code>`, html.EscapeString(textsafe.Line(d)), textsafe.Markdown(shortDigest(d)))
 }
 
-// fullDigests is a table of every pack's full digests, or "".
+// referenceCell shows the tag part of a reference (the destination is in
+// the headline) with the whole reference as its tooltip.
+func referenceCell(ref string) string {
+	if ref == "" {
+		return "-"
+	}
+	short := ref[strings.LastIndex(ref, "/")+1:]
+	return fmt.Sprintf(`<code title="%s">%s</code>`, html.EscapeString(textsafe.Line(ref)), textsafe.Markdown(short))
+}
+
+// fullDigests lists every pack's full reference and digests, or "".
 func fullDigests(res *pipeline.Result) string {
 	var b strings.Builder
 	for _, p := range res.Packs {
-		if p.Digest != "" || p.LayerDigest != "" {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", textsafe.MarkdownCode(p.Path), textsafe.MarkdownCode(p.Digest), textsafe.MarkdownCode(p.LayerDigest))
+		if p.Digest == "" && p.LayerDigest == "" {
+			continue
 		}
+		fmt.Fprintf(&b, "- %s", textsafe.MarkdownCode(dash(p.Reference)))
+		if p.Digest != "" {
+			b.WriteString("<br>manifest " + textsafe.MarkdownCode(p.Digest))
+		}
+		if p.LayerDigest != "" {
+			b.WriteString("<br>layer " + textsafe.MarkdownCode(p.LayerDigest))
+		}
+		b.WriteString("\n")
 	}
-	if b.Len() == 0 {
-		return ""
-	}
-	return "| pack | manifest digest | layer digest |\n|---|---|---|\n" + b.String()
+	return b.String()
 }
 
 func joinCode(paths []string) string {

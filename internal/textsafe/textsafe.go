@@ -8,6 +8,7 @@ package textsafe
 
 import (
 	"fmt"
+	"html"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -91,13 +92,19 @@ func Workflow(s string) string {
 // Flavored Markdown, also inside a table cell or an HTML element such as
 // <code> or <summary>): control characters are quoted as Line does, so s
 // stays on one line; '<', '>', '&' and '"' become HTML entities, so no tag,
-// comment or entity can start; and Markdown punctuation (links, images,
-// emphasis, code spans, table pipes, escapes) is backslash-escaped.
+// comment or entity can start; Markdown punctuation (links, images,
+// emphasis, code spans, table pipes, escapes) is backslash-escaped; and so
+// are ':' and '@' and the dot of "www.", so GFM makes no link of a URL, an
+// e-mail address or a www. host, and GitHub no @mention.
 func Markdown(s string) string {
 	s = Line(s)
 	var b strings.Builder
 	b.Grow(len(s) + 8)
-	for _, r := range s {
+	for i, r := range s {
+		if r == '.' && i >= 3 && strings.EqualFold(s[i-3:i], "www") {
+			b.WriteString(`\.`)
+			continue
+		}
 		switch r {
 		case '<':
 			b.WriteString("&lt;")
@@ -107,7 +114,7 @@ func Markdown(s string) string {
 			b.WriteString("&amp;")
 		case '"':
 			b.WriteString("&quot;")
-		case '\\', '`', '*', '_', '[', ']', '(', ')', '!', '|', '~', '#', '{', '}', '$':
+		case '\\', '`', '*', '_', '[', ']', '(', ')', '!', '|', '~', '#', '{', '}', '$', ':', '@':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
@@ -125,3 +132,8 @@ func MarkdownCode(s string) string {
 	}
 	return "<code>" + Markdown(s) + "</code>"
 }
+
+// HTML returns s quoted as Line does and HTML-escaped, for text inside raw
+// HTML where Markdown is not parsed (a <summary> line of a <details> block):
+// there a backslash escape would show, and only entities work.
+func HTML(s string) string { return html.EscapeString(Line(s)) }

@@ -61,14 +61,15 @@ func TestMarkdown(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"placeholder survives", "…/spectro-packs/archive/<name>", `…/spectro-packs/archive/&lt;name&gt;`},
 		{"image and link", "<img src=https://a.example/t.png> [Pack approved](https://a.example/login)",
-			`&lt;img src=https://a.example/t.png&gt; \[Pack approved\]\(https://a.example/login\)`},
-		{"markdown image", "![x](https://a.example/t.png)", `\!\[x\]\(https://a.example/t.png\)`},
+			`&lt;img src=https\://a.example/t.png&gt; \[Pack approved\]\(https\://a.example/login\)`},
+		{"markdown image", "![x](https://a.example/t.png)", `\!\[x\]\(https\://a.example/t.png\)`},
 		{"backtick closes no span", "a`b", "a\\`b"},
 		{"pipe keeps the table", "a | b", `a \| b`},
-		{"newline stays on the line", "packs/b\n::error", `packs/b\\n::error`},
+		{"newline stays on the line", "packs/b\n::error", `packs/b\\n\:\:error`},
 		{"entity is shown, not decoded", "&lt; &amp;", "&amp;lt; &amp;amp;"},
 		{"emphasis and math", "*a* _b_ ~c~ $x$", `\*a\* \_b\_ \~c\~ \$x\$`},
 		{"ANSI", "\x1b[31mred", `\\x1b\[31mred`},
+		{"no autolinks or mentions", "https://a.example www.b.example WWW.c mail@d.example @org/team", `https\://a.example www\.b.example WWW\.c mail\@d.example \@org/team`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,7 +159,7 @@ func FuzzMarkdown(f *testing.F) {
 				i++ // the escaped character
 				continue
 			}
-			if strings.IndexByte("`*_[]()!|~#{}$", out[i]) >= 0 {
+			if strings.IndexByte("`*_[]()!|~#{}$:@", out[i]) >= 0 {
 				t.Fatalf("Markdown(%q) = %q: %q at %d is not escaped", s, out, out[i], i)
 			}
 			if out[i] == '&' && !(strings.HasPrefix(out[i:], "&lt;") || strings.HasPrefix(out[i:], "&gt;") ||
@@ -168,6 +169,22 @@ func FuzzMarkdown(f *testing.F) {
 		}
 		if got := unescapeMarkdown(out); got != Line(s) {
 			t.Fatalf("Markdown(%q) renders as %q, want %q", s, got, Line(s))
+		}
+	})
+}
+
+func FuzzHTML(f *testing.F) {
+	for _, s := range []string{"<summary>", "a&b", `"'`, "\x1b[2K"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := HTML(s)
+		checkLine(t, s, out)
+		if strings.ContainsAny(out, `<>"'`) {
+			t.Fatalf("HTML(%q) = %q holds raw HTML characters", s, out)
+		}
+		if got := html.UnescapeString(out); got != Line(s) {
+			t.Fatalf("HTML(%q) shows %q, want %q", s, got, Line(s))
 		}
 	})
 }
