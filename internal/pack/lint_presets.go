@@ -1,7 +1,11 @@
 package pack
 
 import (
+	"bytes"
 	"fmt"
+	"regexp"
+	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -36,6 +40,9 @@ func (c *checker) presetsYAML() {
 			c.find("R1", file, name.Line, name.Column, fmt.Sprintf("preset name %q is used twice", name.Value), "give every preset a unique name")
 		}
 		names[name.Value] = true
+		if g := mapValue(item, "group"); g != nil && g.Kind == yaml.ScalarNode {
+			c.presetIDs = append(c.presetIDs, g.Value+":"+name.Value)
+		}
 		for _, key := range []string{"displayName", "group"} {
 			if v := mapValue(item, key); v == nil || v.Kind != yaml.ScalarNode || v.Value == "" {
 				c.find("R1", file, item.Line, item.Column, fmt.Sprintf("preset %q has no %s", name.Value, key), fmt.Sprintf("add %s: to the preset", key))
@@ -73,4 +80,31 @@ func (c *checker) presetAdd(file, preset string, add *yaml.Node) {
 		return
 	}
 	c.presetAdds = append(c.presetAdds, doc)
+}
+
+// enabledPresetsRE finds the values.yaml comment that selects presets by
+// default: "# spectrocloud.com/enabled-presets: Backend:disable-api".
+var enabledPresetsRE = regexp.MustCompile(`(?m)^\s*#\s*spectrocloud\.com/enabled-presets:(.*)$`)
+
+// enabledPresets: the presets values.yaml selects by default exist (R3).
+func (c *checker) enabledPresets() {
+	const file = "values.yaml"
+	if c.values == nil {
+		return
+	}
+	b, msg := c.read(file)
+	if msg != "" {
+		return
+	}
+	for _, m := range enabledPresetsRE.FindAllSubmatchIndex(b, -1) {
+		line := bytes.Count(b[:m[0]], []byte("\n")) + 1
+		for id := range strings.SplitSeq(string(b[m[2]:m[3]]), ",") {
+			id = strings.TrimSpace(id)
+			if id == "" || slices.Contains(c.presetIDs, id) {
+				continue
+			}
+			c.find("R3", file, line, 0, fmt.Sprintf("the default preset %q (group:name) is not in presets.yaml, so no preset is selected", id),
+				"name a preset of presets.yaml as <group>:<name>, e.g. Backend:disable-api")
+		}
+	}
 }

@@ -158,6 +158,7 @@ func TestLint_rules(t *testing.T) {
 		{"R1", SeverityError, with(basePack(), "presets.yaml", "presets:\n  - name: a\n    displayName: A\n    group: g\n"), "neither add nor remove"},
 		{"R2", SeverityError, with(basePack(), "presets.yaml", "presets:\n  - name: a\n    displayName: A\n    group: g\n    add: 'just text'\n"), "add must be a mapping"},
 		{"R2", SeverityError, with(basePack(), "presets.yaml", "presets:\n  - name: a\n    displayName: A\n    group: g\n    remove: []\n    add: 'x: [1'\n"), "add is not valid YAML"},
+		{"R3", SeverityWarning, with(basePack(), "values.yaml", "# spectrocloud.com/enabled-presets: size:one, size:two\n"+string(basePack()["values.yaml"].Data)), "the default preset \"size:two\""},
 		{"A2", SeverityWarning, with(basePack(), "demo-1.2.3.tar.gz", "old archive"), "holds its own archive"},
 	}
 	for _, tc := range tests {

@@ -48,19 +48,20 @@ var coreChecks = []check{
 // set; checker.values may be nil). A new rule is one more entry in rules.go
 // and a method here, in the file of what it inspects.
 var lintChecks = []check{
-	(*checker).schema,       // F6, F10, C1, C3, C5 (lint_packjson.go)
-	(*checker).addonType,    // F7, F8, F19
-	(*checker).cloudTypes,   // F9
-	(*checker).deploys,      // F13
-	(*checker).unknownKeys,  // F14, F15
-	(*checker).versionStyle, // N3, N4, N9
-	(*checker).charts,       // F18 (lint_charts.go)
-	(*checker).presetsYAML,  // R1, R2 (lint_presets.go); before the checks that look into presets
-	(*checker).constraints,  // C2, C4, C6, C7, C8 (lint_packjson.go)
-	(*checker).valuesLayout, // V1 to V8 (lint_values.go)
-	(*checker).schemaYAML,   // S1 to S3 (lint_schema.go)
-	(*checker).readme,       // F4 (lint_folder.go)
-	(*checker).ownArchive,   // A2
+	(*checker).schema,         // F6, F10, C1, C3, C5 (lint_packjson.go)
+	(*checker).addonType,      // F7, F8, F19
+	(*checker).cloudTypes,     // F9
+	(*checker).deploys,        // F13
+	(*checker).unknownKeys,    // F14, F15
+	(*checker).versionStyle,   // N3, N4, N9
+	(*checker).charts,         // F18 (lint_charts.go)
+	(*checker).presetsYAML,    // R1, R2 (lint_presets.go); before the checks that look into presets
+	(*checker).enabledPresets, // R3
+	(*checker).constraints,    // C2, C4, C6, C7, C8 (lint_packjson.go)
+	(*checker).valuesLayout,   // V1 to V8 (lint_values.go)
+	(*checker).schemaYAML,     // S1 to S3 (lint_schema.go)
+	(*checker).readme,         // F4 (lint_folder.go)
+	(*checker).ownArchive,     // A2
 }
 
 // Load reads and validates the pack folder rooted at fsys (os.DirFS of the
@@ -108,6 +109,7 @@ type checker struct {
 	lines      lineIndex                            // offsets of the lines of pack.json
 	values     *yaml.Node                           // parsed values.yaml, nil when unusable
 	presetAdds []*yaml.Node                         // the parsed add: blocks of presets.yaml
+	presetIDs  []string                             // group:name of each preset
 	mappings   map[*yaml.Node]map[string]*yaml.Node // YAML mappings indexed by lookup
 	chartInfos map[string]chartInfo                 // per chart archive, read once
 }
