@@ -2,6 +2,7 @@ package changes
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -276,4 +277,70 @@ func FuzzParseEvent(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDetect_fetchFailures: a commit origin lacks is told apart from an
+// origin that cannot be reached, and the fetch error is kept (review C2:
+// an unreachable origin passed for a force push, selecting every pack and
+// skipping check-version-increment).
+func TestDetect_fetchFailures(t *testing.T) {
+	t.Parallel()
+	const gone = "3333333333333333333333333333333333333333"
+	tests := []struct {
+		name        string
+		unreachable bool
+		base, head  string
+		wantAll     bool
+		want        []string // substrings of the error, or of the notice when wantAll
+	}{
+		{"base gone from origin", false, gone, "HEAD", true, []string{"base commit 333333333333 of the push event is neither in the clone nor on origin", "fetching it from origin: git fetch", "a force push?"}},
+		{"head gone from origin", false, "HEAD", gone, false, []string{"head commit 333333333333 of the push event is neither in the clone nor on origin", "fetching it from origin: git fetch", "commit history is missing"}},
+		{"base, origin unreachable", true, gone, "HEAD", false, []string{"commit 333333333333 is not in the clone, and origin cannot be reached", "does-not-exist", "commit history is missing", "fetch-depth: 0"}},
+		{"head, origin unreachable", true, "HEAD", gone, false, []string{"origin cannot be reached", "commit history is missing"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			bare, _, _ := origin(t)
+			shallow := gittest.Clone(t, "file://"+bare.Dir, 1)
+			if tc.unreachable {
+				shallow.Git("remote", "set-url", "origin", "file://"+filepath.Join(t.TempDir(), "does-not-exist"))
+			}
+			res, err := Detect(context.Background(), Options{Dir: shallow.Dir, Roots: []string{"packs"},
+				Range: Range{Base: tc.base, Head: tc.head, Source: "the push event"}, Fetch: true})
+			var text string
+			switch {
+			case tc.wantAll:
+				if err != nil || !res.All || len(res.Notices) != 1 {
+					t.Fatalf("Detect() = %+v, %v; want every pack with one notice", res, err)
+				}
+				text = res.Notices[0]
+			default:
+				if err == nil || !errors.Is(err, ErrNoHistory) || res.All {
+					t.Fatalf("Detect() = %+v, %v; want an ErrNoHistory error", res, err)
+				}
+				text = err.Error()
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("%q does not contain %q", text, w)
+				}
+			}
+		})
+	}
+}
+
+// TestResolveRange_endlessEventFile: an event path naming a special file
+// (/dev/zero reports size 0 and never ends) is read up to the cap and
+// refused, not read into memory without end (security review I1).
+func TestResolveRange_endlessEventFile(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		integration.Skip(t, "no /dev/zero: %v", err)
+	}
+	env := envOf(map[string]string{"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": "/dev/zero"})
+	_, err := ResolveRange(env, "", "")
+	if err == nil || !strings.Contains(err.Error(), "/dev/zero is larger than") {
+		t.Errorf("ResolveRange() error = %v, want the size cap", err)
+	}
 }

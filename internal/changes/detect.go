@@ -69,11 +69,19 @@ func Detect(ctx context.Context, opts Options) (Result, error) {
 			return Result{}, fmt.Errorf("the workspace %s is not the top of its git repository; run from the repository root", opts.Dir)
 		}
 		if head, err = d.commit(ctx, opts.Range.Head); err != nil {
+			var missing *missingError
+			if errors.As(err, &missing) {
+				return Result{}, fmt.Errorf("the head commit %s of %s is neither in the clone nor on origin (%s): %w; check the commits given as head, or the event",
+					short(opts.Range.Head), source(opts.Range), missing.cause(), ErrNoHistory)
+			}
 			return Result{}, err
 		}
 		base, err = d.commit(ctx, opts.Range.Base)
-		if errors.Is(err, errNotFound) {
-			d.notes = append(d.notes, fmt.Sprintf("publishing every pack: the base commit %s of %s is not in the repository, even after fetching (a force push?)", short(opts.Range.Base), opts.Range.Source))
+		var missing *missingError
+		if errors.As(err, &missing) {
+			// origin answered and lacks it: history was rewritten.
+			d.notes = append(d.notes, fmt.Sprintf("publishing every pack: the base commit %s of %s is neither in the clone nor on origin (%s; a force push?)",
+				short(opts.Range.Base), source(opts.Range), missing.cause()))
 			return Result{All: true, Notices: d.notes}, nil
 		}
 		if err != nil {
@@ -104,7 +112,32 @@ type detector struct {
 	notes []string
 }
 
-var errNotFound = errors.New("commit not found")
+// missingError is a commit origin was asked for and does not have: origin
+// answered, so this is not a network or credentials problem.
+type missingError struct {
+	rev   string
+	fetch error // the failed fetch, or nil when it succeeded without the commit
+}
+
+func (e *missingError) Error() string {
+	return fmt.Sprintf("commit %s not found: %s", short(e.rev), e.cause())
+}
+
+// cause says what origin answered.
+func (e *missingError) cause() string {
+	if e.fetch == nil {
+		return "fetching it from origin brought no such commit"
+	}
+	return "fetching it from origin: " + e.fetch.Error()
+}
+
+// source names where the range came from, for messages.
+func source(r Range) string {
+	if r.Source == "" {
+		return "the base and head inputs"
+	}
+	return r.Source
+}
 
 // commit resolves rev to a SHA, fetching it from origin when it is missing.
 func (d *detector) commit(ctx context.Context, rev string) (string, error) {
@@ -123,7 +156,17 @@ func (d *detector) commit(ctx context.Context, rev string) (string, error) {
 		args = append(args[:3], "--depth=1", "origin", rev)
 	}
 	if _, err := d.g.Run(ctx, args...); err != nil {
-		return "", errNotFound
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		// Tell "origin lacks it" (history rewritten) from "origin cannot
+		// be reached", which must not pass for a force push.
+		if _, lsErr := d.g.Run(ctx, "ls-remote", "origin", "HEAD"); lsErr != nil {
+			return "", fmt.Errorf("commit %s is not in the clone, and origin cannot be reached to fetch it (%v): %w; "+
+				"check origin's URL, the network and the credentials, or check out with full history (actions/checkout: fetch-depth: 0, GitLab: GIT_DEPTH: 0)",
+				short(rev), err, ErrNoHistory)
+		}
+		return "", &missingError{rev: rev, fetch: err}
 	}
 	if sha, ok := d.resolve(ctx, rev); ok {
 		d.notes = append(d.notes, fmt.Sprintf("fetched commit %s from origin (shallow clone)", short(sha)))
@@ -132,7 +175,7 @@ func (d *detector) commit(ctx context.Context, rev string) (string, error) {
 	if sha, ok := d.resolve(ctx, "FETCH_HEAD"); ok && isSHA(rev) && strings.HasPrefix(sha, rev) {
 		return sha, nil
 	}
-	return "", errNotFound
+	return "", &missingError{rev: rev}
 }
 
 func (d *detector) resolve(ctx context.Context, rev string) (string, bool) {

@@ -3,6 +3,7 @@ package changes
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -149,15 +150,22 @@ func gitlabRange(getenv func(string) string) Range {
 	return Range{Base: before, Head: head, Source: "the GitLab push"}
 }
 
+// readCapped reads the event payload, at most MaxEventSize bytes: the size
+// a special file (a FIFO, /dev/zero) reports says nothing.
 func readCapped(path string) ([]byte, error) {
-	info, err := os.Stat(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if info.Size() > MaxEventSize {
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxEventSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxEventSize {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, MaxEventSize)
 	}
-	return os.ReadFile(path)
+	return b, nil
 }
 
 func truncate(s string) string {
