@@ -100,6 +100,9 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 			fe.problem(pack.Finding{Severity: pack.SeverityError, Rule: fmt.Sprintf("pack-publish: %s %s", p.Path, p.Status), Message: p.Message})
 		}
 	}
+	if res.Interrupted != "" { // once, not once per cancelled pack
+		fe.problem(pack.Finding{Severity: pack.SeverityError, Message: res.Interrupted})
+	}
 	reportPalette(fe, res)
 	code := res.ExitCode()
 	if err := fe.finish(res); err != nil {

@@ -140,7 +140,7 @@ func testDistribution(t *testing.T, reg *distribution) {
 		t.Errorf("hand-pushed pack: %+v, want one unchanged", p)
 	}
 
-	// Changed content under the same version: failed, listing the file.
+	// Changed content under the same version: conflict, listing the file.
 	if err := os.WriteFile(filepath.Join(ws, "packs/hello-universe/values.yaml"), []byte("pack:\n  namespace: changed\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -150,8 +150,8 @@ func testDistribution(t *testing.T, reg *distribution) {
 		t.Fatalf("conflict run exit %d, want 1\n%s", r.code, r.stdout)
 	}
 	p := decodePublished(t, env4.outputs(t)["published"])
-	if len(p) != 1 || p[0].Status != "failed" || !strings.Contains(p[0].Message, "values.yaml") || !strings.Contains(p[0].Message, "overwrite") {
-		t.Errorf("conflict: %+v, want failed naming values.yaml and the fix", p)
+	if len(p) != 1 || p[0].Status != "conflict" || !strings.Contains(p[0].Message, "values.yaml") || !strings.Contains(p[0].Message, "overwrite") {
+		t.Errorf("conflict: %+v, want conflict naming values.yaml and the fix", p)
 	}
 
 	// Overwrite replaces the tag; ORAS pulls the new files.

@@ -96,11 +96,9 @@ func TestECR_noIDToken(t *testing.T) {
 	ws := workspace(t)
 	env := newGHEnv(t, ws, map[string]string{"registry": "123456789012.dkr.ecr.eu-west-1.amazonaws.com", "role-to-assume": "arn:aws:iam::123456789012:role/x", "detect": "all", "packs-dir": "packs"})
 	r := env.run(t)
-	if r.code != 1 || !strings.Contains(r.stdout, "id-token: write") {
-		t.Errorf("exit %d, want 1 with a hint about id-token: write:\n%s", r.code, r.stdout)
-	}
-	if _, err := os.Stat(env.output); err != nil {
-		t.Errorf("no outputs written: %v", err)
+	// The login is the pre-flight check: nothing attempted, exit 2, one error.
+	if r.code != 2 || !strings.Contains(r.stdout, "id-token: write") || strings.Count(r.stdout, "::error") != 1 {
+		t.Errorf("exit %d, want 2 with one hint about id-token: write:\n%s", r.code, r.stdout)
 	}
 }
 
@@ -155,8 +153,8 @@ func TestECR_immutableConflict(t *testing.T) {
 	env := newGHEnv(t, ws, inputs)
 	r := env.run(t)
 	p := decodePublished(t, env.outputs(t)["published"])
-	if r.code != 1 || len(p) != 1 || p[0].Status != "failed" || !strings.Contains(p[0].Message, "IMMUTABLE tags") {
-		t.Errorf("exit %d, published %+v; want failed naming IMMUTABLE tags", r.code, p)
+	if r.code != 1 || len(p) != 1 || p[0].Status != "conflict" || !strings.Contains(p[0].Message, "IMMUTABLE tags") {
+		t.Errorf("exit %d, published %+v; want conflict naming IMMUTABLE tags", r.code, p)
 	}
 }
 

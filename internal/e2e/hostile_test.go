@@ -157,7 +157,8 @@ func TestHostileInput(t *testing.T) {
 }
 
 // TestFailurePaths: registry and configuration failures give the contract's
-// exit code and a message that says what to do, and never a secret.
+// exit code (2: the pre-flight check of the registry failed, nothing was
+// attempted) and a message that says what to do, and never a secret.
 func TestFailurePaths(t *testing.T) {
 	t.Parallel()
 	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Harbor, Password: sentinel})
@@ -169,10 +170,10 @@ func TestFailurePaths(t *testing.T) {
 		code   int
 		want   string
 	}{
-		{"wrong password", map[string]string{"registry": reg.Host, "username": reg.Username, "password": sentinel + "-wrong", "ca-file": reg.CAFile}, 1, "check username and password"},
-		{"registry down", map[string]string{"registry": "127.0.0.1:1", "username": "u", "password": sentinel}, 1, "unreachable"},
-		{"unknown CA", map[string]string{"registry": reg.Host, "username": reg.Username, "password": sentinel}, 1, "set ca-file"},
-		{"plain http to https", map[string]string{"registry": reg.Host, "username": reg.Username, "password": sentinel, "plain-http": "true"}, 1, ""},
+		{"wrong password", map[string]string{"registry": reg.Host, "username": reg.Username, "password": sentinel + "-wrong", "ca-file": reg.CAFile}, 2, "check username and password"},
+		{"registry down", map[string]string{"registry": "127.0.0.1:1", "username": "u", "password": sentinel}, 2, "unreachable"},
+		{"unknown CA", map[string]string{"registry": reg.Host, "username": reg.Username, "password": sentinel}, 2, "set ca-file"},
+		{"plain http to https", map[string]string{"registry": reg.Host, "username": reg.Username, "password": sentinel, "plain-http": "true"}, 2, "pre-flight check"},
 		{"garbage ca-file", map[string]string{"registry": reg.Host, "username": "u", "password": sentinel, "ca-file": garbage}, 2, "holds no PEM certificate"},
 		{"missing ca-file", map[string]string{"registry": reg.Host, "username": "u", "password": sentinel, "ca-file": "/nonexistent.pem"}, 2, "input ca-file"},
 		{"scheme in registry", map[string]string{"registry": "https://" + reg.Host, "username": "u", "password": sentinel}, 2, "without a scheme"},

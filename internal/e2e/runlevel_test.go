@@ -2,13 +2,22 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/pack-publish/pack-publish/internal/gittest"
+	"github.com/pack-publish/pack-publish/internal/pipeline"
 	"github.com/pack-publish/pack-publish/internal/registrytest"
 )
 
@@ -98,7 +107,7 @@ func TestBinary_typos(t *testing.T) {
 		{"bool word", creds, []string{"--packs-dir", "packs", "--dry-run", "yes"}, "", 2, "write --dry-run, --dry-run=true or --dry-run false"},
 		{"bool space form", creds, []string{"--packs-dir", "packs", "--dry-run", "true"}, "", 0, "3 dry-run"},
 		{"version", nil, []string{"--version"}, "", 0, "pack-publish v9.8.7-test"},
-		{"password on stdin, wrong", []string{"PACK_PUBLISH_REGISTRY=" + reg.Host, "PACK_PUBLISH_CA_FILE=" + reg.CAFile, "PACK_PUBLISH_USERNAME=" + reg.Username},
+		{"password on stdin, dry run", []string{"PACK_PUBLISH_REGISTRY=" + reg.Host, "PACK_PUBLISH_CA_FILE=" + reg.CAFile, "PACK_PUBLISH_USERNAME=" + reg.Username},
 			[]string{"--password-stdin", "--dry-run", "--packs-dir", "packs", "--detect", "all"}, "not-it\n", 0, "3 dry-run"},
 	}
 	for _, tc := range tests {
@@ -113,5 +122,252 @@ func TestBinary_typos(t *testing.T) {
 		if req.Method != "GET" && req.Method != "HEAD" {
 			t.Errorf("a typo run wrote to the registry: %s %s", req.Method, req.Path)
 		}
+	}
+}
+
+// errorLines returns the lines of out that report an error, in either
+// front end's spelling.
+func errorLines(out string) []string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "error:") || strings.HasPrefix(l, "::error") {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// manyPacks is a workspace with n small packs.
+func manyPacks(t *testing.T, n int) string {
+	t.Helper()
+	repo := gittest.Init(t)
+	for i := range n {
+		repo.Write(gittest.Pack(fmt.Sprintf("packs/p%02d", i), fmt.Sprintf("p%02d", i), "1.0.0"))
+	}
+	repo.Commit("packs")
+	return repo.Dir
+}
+
+// TestBinary_preflight: a destination that cannot work fails once, before
+// any pack, with exit 2 and one error that names the cause and the fix; a
+// wrong password reaches the registry at most twice, whatever the number of
+// packs (it was once per pack: enough to lock an LDAP-backed account).
+func TestBinary_preflight(t *testing.T) {
+	t.Parallel()
+	const packs = 20
+	ws := manyPacks(t, packs)
+	basic := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic})
+	harbor := registrytest.New(t, registrytest.Options{Auth: registrytest.Harbor})
+	dist := startDistribution(t)
+	common := []string{"--detect", "all", "--packs-dir", "packs", "--base-path", "team-a"}
+	tests := []struct {
+		name   string
+		args   []string
+		want   string
+		logins func() int // failed logins the registry saw
+	}{
+		{"basic, wrong password", []string{"--registry", basic.Host, "--ca-file", basic.CAFile, "--username", basic.Username, "--password", "wrong"},
+			"the registry refused the credentials: check username and password", basic.FailedLogins},
+		{"token service, wrong password", []string{"--registry", harbor.Host, "--ca-file", harbor.CAFile, "--username", harbor.Username, "--password", "wrong"},
+			"the registry refused the credentials: check username and password", harbor.FailedLogins},
+		{"docker-registry htpasswd, wrong password", []string{"--registry", dist.Host, "--ca-file", dist.CAFile, "--username", dist.User, "--password", "wrong"},
+			"the registry refused the credentials: check username and password", func() int {
+				log, _ := os.ReadFile(filepath.Join(filepath.Dir(dist.Data), "registry.log"))
+				return strings.Count(string(log), "error authenticating user")
+			}},
+		{"no credentials", []string{"--registry", basic.Host, "--ca-file", basic.CAFile, "--auth", "none"},
+			"the registry asks for credentials and none were given", nil},
+		{"unreachable", []string{"--registry", "127.0.0.1:1", "--username", "u", "--password", "p"},
+			"the registry is unreachable", nil},
+		{"plain http against https", []string{"--registry", basic.Host, "--plain-http", "--username", basic.Username, "--password", basic.Password},
+			"unset plain-http", nil},
+		{"unknown CA", []string{"--registry", basic.Host, "--username", basic.Username, "--password", basic.Password},
+			"set ca-file", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := 0
+			if tc.logins != nil {
+				before = tc.logins()
+			}
+			r := runBinary(t, ws, nil, "", append(tc.args, common...)...)
+			out := r.stdout + r.stderr
+			errs := errorLines(out)
+			if r.code != 2 || len(errs) != 1 || !strings.Contains(errs[0], "the pre-flight check of") || !strings.Contains(errs[0], tc.want) {
+				t.Errorf("exit %d and %d error line(s), want 2 and one pre-flight error with %q:\n%s", r.code, len(errs), tc.want, out)
+			}
+			if tc.logins != nil {
+				if n := tc.logins() - before; n < 1 || n > 2 {
+					t.Errorf("%d failed logins for %d packs, want 1 or 2", n, packs)
+				}
+			}
+		})
+	}
+	for _, req := range append(basic.Requests(), harbor.Requests()...) {
+		if req.Method != "GET" && req.Method != "HEAD" {
+			t.Errorf("a failed pre-flight wrote to the registry: %s %s", req.Method, req.Path)
+		}
+	}
+}
+
+// hangingListener accepts TCP connections and never answers.
+func hangingListener(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var held []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+// TestBinary_hangingRegistry: a registry that accepts connections and
+// never answers ends the run at the timeout, with one message naming the
+// host and the timeout; the packs are cancelled, not failed.
+func TestBinary_hangingRegistry(t *testing.T) {
+	t.Parallel()
+	host := hangingListener(t)
+	ws := manyPacks(t, 5)
+	report := filepath.Join(t.TempDir(), "report.json")
+	start := time.Now()
+	r := runBinary(t, ws, nil, "", "--registry", host, "--plain-http", "--username", "u", "--password", "p",
+		"--detect", "all", "--packs-dir", "packs", "--timeout", "2s", "--report-file", report)
+	elapsed := time.Since(start)
+	out := r.stdout + r.stderr
+	errs := errorLines(out)
+	if r.code != 1 || len(errs) != 1 || !strings.Contains(errs[0], "timed out after 2s") || !strings.Contains(errs[0], host) {
+		t.Errorf("exit %d, want 1 and one error naming %s and 2s:\n%s", r.code, host, out)
+	}
+	if elapsed > 20*time.Second {
+		t.Errorf("the run took %s with timeout 2s", elapsed)
+	}
+	res := readReport(t, report)
+	if res.Interrupted == "" {
+		t.Error("report: interrupted is empty")
+	}
+	for _, p := range res.Packs {
+		if p.Status != pipeline.StatusCancelled {
+			t.Errorf("%s: %s (%s), want cancelled", p.Path, p.Status, p.Message)
+		}
+	}
+}
+
+func readReport(t *testing.T, name string) pipeline.Result {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res pipeline.Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestBinary_sigint: SIGINT in the middle of publishing leaves the packs
+// not finished cancelled, with one line saying the run was interrupted
+// (not one "context canceled" per pack), and exit 1.
+func TestBinary_sigint(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic})
+	repo := gittest.Init(t)
+	const n = 16
+	for i := range n {
+		repo.Write(gittest.Pack(fmt.Sprintf("packs/p%02d", i), fmt.Sprintf("p%02d", i), "1.0.0"))
+		noise := make([]byte, 3<<20) // incompressible: uploads take a while
+		_, _ = rand.Read(noise)
+		writeFile(t, filepath.Join(repo.Dir, fmt.Sprintf("packs/p%02d/data.bin", i)), noise)
+	}
+	repo.Commit("packs")
+	report := filepath.Join(t.TempDir(), "report.json")
+	cmd := exec.Command(binary(t), "--registry", reg.Host, "--ca-file", reg.CAFile, "--username", reg.Username, "--password", reg.Password,
+		"--detect", "all", "--packs-dir", "packs", "--concurrency", "2", "--report-file", report)
+	cmd.Dir = repo.Dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for reg.BlobUploads() < 4 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v, want 1\n%s", err, out.String())
+	}
+	errs := errorLines(out.String())
+	if len(errs) != 1 || !strings.Contains(errs[0], "the run was interrupted") {
+		t.Errorf("%d error lines, want one saying the run was interrupted:\n%s", len(errs), out.String())
+	}
+	if strings.Contains(out.String(), "context canceled") {
+		t.Errorf("output says context canceled:\n%s", out.String())
+	}
+	res := readReport(t, report)
+	cancelled := 0
+	for _, p := range res.Packs {
+		switch p.Status {
+		case pipeline.StatusPushed:
+		case pipeline.StatusCancelled:
+			cancelled++
+		default:
+			t.Errorf("%s: %s (%s), want pushed or cancelled", p.Path, p.Status, p.Message)
+		}
+	}
+	if cancelled == 0 {
+		t.Errorf("no pack cancelled: the interrupt came too late\n%s", out.String())
+	}
+}
+
+// TestBinary_conflict: a published version holding other files is
+// `conflict`, exit 1, with both digests in the report.
+func TestBinary_conflict(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic})
+	ws := workspace(t)
+	report := filepath.Join(t.TempDir(), "report.json")
+	// The password comes on stdin (--password-stdin), as it should on a laptop.
+	args := []string{"--registry", reg.Host, "--ca-file", reg.CAFile, "--username", reg.Username, "--password-stdin",
+		"--packs", "packs/hello-universe", "--report-file", report}
+	if r := runBinary(t, ws, nil, reg.Password+"\n", args...); r.code != 0 {
+		t.Fatalf("first run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	writeFile(t, filepath.Join(ws, "packs/hello-universe/values.yaml"), []byte("pack:\n  namespace: changed\n"))
+	r := runBinary(t, ws, nil, reg.Password+"\n", args...)
+	res := readReport(t, report)
+	if r.code != 1 || len(res.Packs) != 1 {
+		t.Fatalf("exit %d, %d packs; want 1 and 1\n%s%s", r.code, len(res.Packs), r.stdout, r.stderr)
+	}
+	p := res.Packs[0]
+	if p.Status != pipeline.StatusConflict || p.Digest == "" || p.BuiltDigest == "" || p.Digest == p.BuiltDigest ||
+		!strings.Contains(p.Message, p.Digest) || !strings.Contains(p.Message, p.BuiltDigest) || !strings.Contains(p.Message, "values.yaml") {
+		t.Errorf("pack %+v, want conflict with both digests and values.yaml", p)
+	}
+	if !strings.Contains(r.stdout, "1 conflict") {
+		t.Errorf("the count line lacks 1 conflict:\n%s", r.stdout)
 	}
 }

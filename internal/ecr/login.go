@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
@@ -71,6 +72,9 @@ type Options struct {
 	// it, and errors are redacted with it. Default: a list of this login's
 	// secrets only.
 	Secrets *redact.Secrets
+	// HTTPClient makes the STS and ECR calls (with bounded timeouts); nil:
+	// the SDK's default client.
+	HTTPClient *http.Client
 }
 
 // Session is a login to an ECR registry.
@@ -135,6 +139,9 @@ func login(ctx context.Context, opts Options, sec *redact.Secrets) (*Session, er
 	loadOpts := []func(*config.LoadOptions) error{config.WithAppID("pack-publish")}
 	if region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(region))
+	}
+	if opts.HTTPClient != nil {
+		loadOpts = append(loadOpts, config.WithHTTPClient(opts.HTTPClient))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {

@@ -40,7 +40,18 @@ type item struct {
 	repo    *remote.Repository // set by openRepositories, sharing a token with its group
 }
 
-func (it *item) valid() bool { return it.res.Status != StatusInvalid }
+func (it *item) valid() bool {
+	return it.res.Status != StatusInvalid && it.res.Status != StatusCancelled
+}
+
+// cancelledMessage is the message of every pack the run did not finish;
+// Result.Interrupted says why, once.
+const cancelledMessage = "not finished: the run was interrupted or timed out; nothing points at partial content, run again to finish"
+
+// cancelled marks the pack as not finished.
+func (it *item) cancelled() {
+	it.res.Status, it.res.Message = StatusCancelled, cancelledMessage
+}
 
 // invalid marks the pack invalid, summing up the findings that make it so
 // in the message.
@@ -96,6 +107,10 @@ func (r *run) validate(ctx context.Context, it *item) {
 	it.pack, it.entries = p, entries
 	if p != nil {
 		it.res.Name, it.res.Version = p.Name, p.Version
+	}
+	if ctx.Err() != nil { // findings made of "context canceled" would mislead
+		it.cancelled()
+		return
 	}
 	it.res.Findings = append(it.res.Findings, findings...)
 	if p == nil || pack.HasErrors(findings, r.cfg.Strict) {
@@ -224,10 +239,18 @@ func (r *run) pushBasePath(ctx context.Context, res *Result) error {
 func (r *run) publish(ctx context.Context, it *item) {
 	name, version := it.res.Name, it.res.Version
 	it.res.Reference = r.reference(name, version)
+	if ctx.Err() != nil {
+		it.cancelled()
+		return
+	}
 	start := time.Now()
 	layer, err := r.build(ctx, it)
 	it.res.Timings.ArchiveMS = time.Since(start).Milliseconds()
 	if err != nil {
+		if ctx.Err() != nil {
+			it.cancelled()
+			return
+		}
 		it.res.Status, it.res.Message = StatusFailed, err.Error()
 		return
 	}
@@ -243,7 +266,11 @@ func (r *run) publish(ctx context.Context, it *item) {
 	}
 	dst, tag := a.dst, a.tag
 	if err := a.destErr; err != nil {
-		it.res.Status, it.res.Message = StatusFailed, err.Error()
+		if ctx.Err() != nil {
+			it.cancelled()
+			return
+		}
+		it.res.Status, it.res.Message = StatusFailed, r.withHint(err).Error()
 		return
 	}
 
@@ -303,19 +330,20 @@ func (r *run) publish(ctx context.Context, it *item) {
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			it.res.Status, it.res.Message = StatusFailed, "interrupted before it was published; nothing points at partial content, run again to finish"
+			it.cancelled()
+			return
+		}
+		var conflict *publish.ConflictError
+		if errors.As(err, &conflict) {
+			it.existed = true
+			it.res.Status, it.res.Message = StatusConflict, conflict.Error()+r.immutableNote(ctx, dst)
+			it.res.Digest, it.res.BuiltDigest = conflict.Existing.String(), conflict.Ours.String()
 			return
 		}
 		if attempts > 1 {
 			err = fmt.Errorf("%w (after %d attempts)", err, attempts)
 		}
 		it.res.Status, it.res.Message = StatusFailed, r.withHint(err).Error()
-		var conflict *publish.ConflictError
-		if errors.As(err, &conflict) {
-			it.existed = true
-			it.res.Digest = conflict.Existing.String()
-			it.res.Message += r.immutableNote(ctx, dst)
-		}
 		return
 	}
 	it.res.Status, it.res.Digest, it.res.Message = Status(out.Status), out.Digest.String(), out.Message

@@ -51,6 +51,9 @@ type Options struct {
 	// Mask is called with every secret obtained during the run (OIDC token,
 	// STS keys, ECR password) before anything can print it. nil: no-op.
 	Mask func(secret string)
+	// Timeouts bound each registry, token, STS and ECR request; zero: the
+	// registry package's defaults.
+	Timeouts registry.Timeouts
 	// Progress is called when a phase starts (Done 0) and each time a pack
 	// finishes it; the front end groups its log and counts [n/N]. nil: no-op.
 	Progress func(Progress)
@@ -101,11 +104,20 @@ func (o *Options) defaults() {
 
 // Run selects, validates, archives and publishes packs as cfg says, and
 // returns the result of every selected pack. Per-pack problems end up in the
-// pack's status; an error is returned only when nothing could be attempted.
+// pack's status; an error (wrapping ErrConfig) is returned only when nothing
+// could be attempted: the configuration is unusable, or the pre-flight check
+// of the destination failed. An interrupt (ctx) or the timeout input ends
+// the run early: packs not finished are StatusCancelled and
+// Result.Interrupted says why.
 func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error) {
 	opts.defaults()
 	start := opts.Now()
 	res := &Result{Destination: destination(cfg)}
+	if cfg.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, cfg.Timeout, &runTimeout{cfg.Timeout})
+		defer cancel()
+	}
 
 	// Packs are read through an os.Root of the workspace: the kernel keeps
 	// every open inside it, whatever symlinks the repository holds.
@@ -133,12 +145,6 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		return nil, fmt.Errorf("creating a temporary folder: %w", err)
 	}
 	defer os.RemoveAll(r.tmp)
-	// A cloud login that fails makes the packs failed (exit 1), not the
-	// configuration unusable.
-	loginErr := r.openDestination(ctx)
-	if errors.Is(loginErr, ErrConfig) {
-		return nil, r.secrets.Error(loginErr)
-	}
 
 	items := make([]*item, len(dirs))
 	for i, d := range dirs {
@@ -151,10 +157,38 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 			}
 		}
 	}()
-	// The base path (or, on ECR, its repository) goes to the registry while
-	// the packs are validated: it needs nothing from them.
+	finish := func() *Result {
+		if ctx.Err() != nil {
+			res.Interrupted = interrupted(ctx, r.waitingFor)
+			for _, it := range items {
+				if it.res.Status == "" {
+					it.cancelled()
+				}
+			}
+		}
+		r.basePathRestored(res, items)
+		for _, it := range items {
+			res.Packs = append(res.Packs, it.res)
+		}
+		if ctx.Err() == nil {
+			res.Palette = r.syncPalette(ctx, res.Packs)
+		}
+		res.Timings.TotalMS = opts.Now().Sub(start).Milliseconds()
+		return res
+	}
+
+	// Pre-flight: the login (ECR), then the base path, checked (and pushed
+	// when missing) while the packs are validated: reachability, TLS,
+	// credentials and the right to push there, once for the whole run.
+	if err := r.openDestination(ctx); err != nil {
+		if ctx.Err() != nil && !errors.Is(err, ErrConfig) {
+			return finish(), nil
+		}
+		return nil, r.preflightError(err)
+	}
 	basePath := make(chan error, 1)
-	if loginErr == nil && len(items) > 0 {
+	if len(items) > 0 {
+		r.waitingFor = r.cfg.Registry
 		go func() { basePath <- r.pushBasePath(ctx, res) }()
 	} else {
 		basePath <- nil
@@ -165,25 +199,20 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	if r.cfg.CheckVersionIncrement && res.BaseSHA != "" {
 		r.each(ctx, items, func(ctx context.Context, it *item) { r.checkBump(ctx, it, res.BaseSHA) })
 	}
+	// No tag is looked up before the base path has answered: wrong
+	// credentials then meet the registry once, not once per pack.
+	if err := <-basePath; err != nil {
+		if ctx.Err() != nil {
+			return finish(), nil
+		}
+		return nil, r.preflightError(err)
+	}
+	r.waitingFor = ""
 	lookCtx, stopLookups := context.WithCancel(ctx)
 	defer stopLookups()
-	waitLookups := func() {}
-	if loginErr == nil {
-		waitLookups = r.lookAhead(lookCtx, items)
-	}
+	waitLookups := r.lookAhead(lookCtx, items)
 	defer waitLookups()
 	r.commitTimes(ctx, items, res)
-	if err := <-basePath; loginErr == nil {
-		loginErr = err
-	}
-	if err := loginErr; err != nil {
-		stopLookups()
-		for _, it := range items {
-			if it.valid() {
-				it.res.Status, it.res.Message = StatusFailed, err.Error()
-			}
-		}
-	}
 	var toPublish []*item
 	for _, it := range items {
 		if it.valid() && it.res.Status == "" {
@@ -191,14 +220,51 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		}
 	}
 	r.each(ctx, toPublish, r.counted("publish", len(toPublish), r.publish))
+	return finish(), nil
+}
 
-	r.basePathRestored(res, items)
-	for _, it := range items {
-		res.Packs = append(res.Packs, it.res)
+// runTimeout is the cause of the context when the timeout input expires.
+type runTimeout struct{ d time.Duration }
+
+func (e *runTimeout) Error() string {
+	return fmt.Sprintf("the run timed out after %s (input timeout)", e.d)
+}
+
+// interrupted says why ctx ended, for Result.Interrupted.
+func interrupted(ctx context.Context, waitingFor string) string {
+	var msg string
+	var rt *runTimeout
+	if errors.As(context.Cause(ctx), &rt) {
+		msg = rt.Error()
+	} else {
+		msg = "the run was interrupted"
 	}
-	res.Palette = r.syncPalette(ctx, res.Packs)
-	res.Timings.TotalMS = opts.Now().Sub(start).Milliseconds()
-	return res, nil
+	if waitingFor != "" {
+		msg += fmt.Sprintf(" while waiting for the registry %s to answer its first request", waitingFor)
+	}
+	return msg + "; packs not finished are cancelled: nothing points at partial content, run again to finish"
+}
+
+// PreflightError is a failed pre-flight check of the destination: nothing
+// was pushed. It is a configuration error (errors.Is(err, ErrConfig), exit
+// 2) with one message that names the destination, the cause and the fix.
+type PreflightError struct {
+	Destination string
+	Err         error
+}
+
+func (e *PreflightError) Error() string {
+	return fmt.Sprintf("the pre-flight check of %s failed, nothing was pushed: %v", e.Destination, e.Err)
+}
+func (e *PreflightError) Unwrap() error        { return e.Err }
+func (e *PreflightError) Is(target error) bool { return target == ErrConfig }
+
+// preflightError makes a failed pre-flight check a configuration error.
+func (r *run) preflightError(err error) error {
+	if errors.Is(err, ErrConfig) {
+		return r.secrets.Error(err)
+	}
+	return &PreflightError{Destination: r.cfg.Registry, Err: r.secrets.Error(err)}
 }
 
 // counted announces a phase of total packs to opts.Progress and wraps fn
@@ -249,6 +315,8 @@ type run struct {
 	// answered is closed once the registry has answered a first request.
 	answered     chan struct{}
 	answeredOnce sync.Once
+	// waitingFor is the registry host while the pre-flight request is out.
+	waitingFor string
 }
 
 // each runs fn on every item, cfg.Concurrency at a time.
@@ -279,21 +347,22 @@ func (r *run) openDestination(ctx context.Context) error {
 		return nil
 	}
 	var cred auth.CredentialFunc
-	var loginErr error
 	if cfg.Auth == "ecr" {
+		var loginErr error
 		r.ecr, loginErr = ecr.Login(ctx, ecr.Options{
 			Registry: cfg.Registry, Region: cfg.AWSRegion, RoleToAssume: cfg.RoleToAssume, RoleSessionName: cfg.RoleSessionName,
 			Audience: cfg.Audience, WebIdentityTokenFile: cfg.WebIdentityTokenFile,
 			IDToken: r.opts.IDToken, Getenv: r.opts.Getenv, Secrets: r.secrets,
+			HTTPClient: registry.NewHTTPClient(r.opts.Timeouts),
 		})
 		if loginErr == nil {
 			cred = auth.StaticCredential(cfg.Registry, auth.Credential{Username: r.ecr.Username, Password: r.ecr.Password})
 			r.opts.Logf("logged in to ECR %s as %s (account %s, region %s)", cfg.Registry, r.ecr.Username, r.ecr.RegistryID, r.ecr.Region)
 		} else {
 			r.ecr = nil
-			if errors.Is(loginErr, ecr.ErrWrongRegistry) { // the token goes nowhere: nothing is attempted
-				return fmt.Errorf("%w: %w", ErrConfig, loginErr)
-			}
+			// The login is the first step of the pre-flight check: nothing
+			// is attempted (Run makes it a PreflightError).
+			return fmt.Errorf("logging in to ECR %s: %w", cfg.Registry, loginErr)
 		}
 	} else {
 		var err error
@@ -308,11 +377,12 @@ func (r *run) openDestination(ctx context.Context) error {
 	var err error
 	r.client, err = registry.NewClient(registry.Options{
 		PlainHTTP: cfg.PlainHTTP, Insecure: cfg.Insecure, CAFile: cfg.CAFile, Credential: cred, UserAgent: r.opts.UserAgent,
+		Timeouts: r.opts.Timeouts,
 	})
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	return loginErr
+	return nil
 }
 
 func destination(cfg *config.Config) string {

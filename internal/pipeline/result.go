@@ -14,6 +14,12 @@ const (
 	StatusInvalid   Status = "invalid"
 	StatusFailed    Status = "failed"
 	StatusDryRun    Status = "dry-run"
+	// StatusConflict: the version is already published with different files
+	// and overwrite is off.
+	StatusConflict Status = "conflict"
+	// StatusCancelled: not finished, because the run was interrupted or
+	// timed out.
+	StatusCancelled Status = "cancelled"
 )
 
 // Result is everything a run produced. The GitHub, GitLab and terminal front
@@ -29,6 +35,10 @@ type Result struct {
 	// "OCI layout out/", or "dry run".
 	Destination string  `json:"destination"`
 	BasePath    *Pushed `json:"basePath,omitempty"`
+	// Interrupted says why the run stopped early (a signal, or the timeout
+	// input) and where it was; empty when it ran to the end. Packs it did
+	// not finish are StatusCancelled.
+	Interrupted string  `json:"interrupted,omitempty"`
 	Timings     Timings `json:"timings"`
 	// Palette is the sync of the registry in Palette: nil when not asked
 	// (no palette-api-key) or when nothing was pushed.
@@ -44,11 +54,14 @@ type Pushed struct {
 
 // PackResult is the outcome of one selected pack.
 type PackResult struct {
-	Name        string         `json:"name"`
-	Version     string         `json:"version"`
-	Path        string         `json:"path"`
-	Reference   string         `json:"reference"`
-	Digest      string         `json:"digest"`
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	Path      string `json:"path"`
+	Reference string `json:"reference"`
+	Digest    string `json:"digest"`
+	// BuiltDigest is the manifest digest this run built when it differs
+	// from Digest, which is what the registry holds: on a conflict.
+	BuiltDigest string         `json:"builtDigest,omitempty"`
 	Status      Status         `json:"status"`
 	Message     string         `json:"message"`
 	Size        int64          `json:"size"`
@@ -67,14 +80,19 @@ type Timings struct {
 }
 
 // ExitCode is 0 when every selected pack is pushed, unchanged or dry-run
-// (also when nothing was selected) and 1 when any is invalid or failed, or
-// when the Palette sync was asked for and failed (the packs stay pushed).
+// (also when nothing was selected) and 1 when any is invalid, conflict,
+// failed or cancelled, when the run was interrupted, or when the Palette
+// sync was asked for and failed (the packs stay pushed). Exit code 2
+// (nothing attempted) is never a Result: Run returns an ErrConfig error
+// instead.
 func (r *Result) ExitCode() int {
-	if r.Palette != nil && !r.Palette.Synced {
+	if r.Interrupted != "" || (r.Palette != nil && !r.Palette.Synced) {
 		return 1
 	}
 	for _, p := range r.Packs {
-		if p.Status == StatusInvalid || p.Status == StatusFailed {
+		switch p.Status {
+		case StatusPushed, StatusUnchanged, StatusDryRun:
+		default:
 			return 1
 		}
 	}

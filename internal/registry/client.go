@@ -1,15 +1,19 @@
 package registry
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"oras.land/oras-go/v2/registry"
 	"oras.land/oras-go/v2/registry/remote"
@@ -25,17 +29,192 @@ type Options struct {
 	CAFile     string // PEM bundle added to the system roots
 	Credential auth.CredentialFunc
 	UserAgent  string // default "pack-publish"
+	Timeouts   Timeouts
+}
+
+// Timeouts bound every request, so that a server that accepts a connection
+// and never answers (or stops halfway) cannot hang a run. Zero fields take
+// the defaults.
+type Timeouts struct {
+	Dial         time.Duration // TCP connect; default 15s
+	TLSHandshake time.Duration // default 15s
+	// Stall is the longest a request may go without progress: from sending
+	// it to the response headers, and between reads of the request body (an
+	// upload) or of the response body. Default 1m.
+	Stall time.Duration
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	if t.Dial <= 0 {
+		t.Dial = 15 * time.Second
+	}
+	if t.TLSHandshake <= 0 {
+		t.TLSHandshake = 15 * time.Second
+	}
+	if t.Stall <= 0 {
+		t.Stall = time.Minute
+	}
+	return t
+}
+
+// StallError is returned when a server made no progress on a request for
+// Timeouts.Stall. It is a timeout (net.Error), but not worth repeating at
+// once: the same server would be waited for again.
+type StallError struct {
+	Host  string
+	Limit time.Duration
+}
+
+func (e *StallError) Error() string {
+	return fmt.Sprintf("%s did not answer for %s (the per-request timeout)", e.Host, e.Limit)
+}
+func (e *StallError) Timeout() bool   { return true }
+func (e *StallError) Temporary() bool { return false }
+
+var _ net.Error = (*StallError)(nil)
+
+// transport is a clone of http.DefaultTransport with the timeouts, wrapped
+// in the stall guard.
+func transport(t Timeouts) (*http.Transport, http.RoundTripper) {
+	t = t.withDefaults()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: t.Dial, KeepAlive: 30 * time.Second}).DialContext
+	tr.TLSHandshakeTimeout = t.TLSHandshake
+	tr.ResponseHeaderTimeout = 2 * t.Stall // a backstop: the stall guard answers first
+	tr.IdleConnTimeout = 30 * time.Second
+	return tr, &stallGuard{next: tr, stall: t.Stall}
+}
+
+// NewHTTPClient returns a plain HTTP client with the same timeouts, for the
+// other services of a run (AWS STS and ECR).
+func NewHTTPClient(t Timeouts) *http.Client {
+	_, rt := transport(t)
+	return &http.Client{Transport: rt}
+}
+
+// stallGuard cancels a request that makes no progress for stall: no
+// response headers, no read of the upload body, no byte of the response
+// body. The request then fails with a *StallError.
+type stallGuard struct {
+	next  http.RoundTripper
+	stall time.Duration
+}
+
+func (g *stallGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancelCause(req.Context())
+	w := &watchdog{cancel: cancel, err: &StallError{Host: req.URL.Host, Limit: g.stall}, stall: g.stall}
+	w.timer = time.AfterFunc(g.stall, w.fire)
+	req = req.WithContext(ctx)
+	// Large uploads kick the watchdog as they are read. Smaller bodies are
+	// left alone: net/http writes known in-memory bodies with the headers,
+	// and other readers after flushing the headers, which changes how a
+	// connection the server drops fails (an EOF it repeats, or a write to
+	// a closed connection it does not). They are written well within stall.
+	if req.Body != nil && req.Body != http.NoBody && req.ContentLength > guardedBodyMin {
+		req.Body = &guardedBody{rc: req.Body, w: w}
+	}
+	resp, err := g.next.RoundTrip(req)
+	if err != nil {
+		w.stop()
+		if w.fired() {
+			return nil, w.err
+		}
+		return nil, err
+	}
+	w.kick()
+	resp.Body = &guardedBody{rc: resp.Body, w: w, done: true}
+	return resp, nil
+}
+
+// guardedBodyMin is the size from which request bodies are watched.
+const guardedBodyMin = 1 << 20
+
+// watchdog cancels its request when not kicked for stall.
+type watchdog struct {
+	cancel context.CancelCauseFunc
+	err    *StallError
+	stall  time.Duration
+	timer  *time.Timer
+	mu     sync.Mutex
+	gone   bool
+}
+
+func (w *watchdog) fire() {
+	w.mu.Lock()
+	w.gone = true
+	w.mu.Unlock()
+	w.cancel(w.err)
+}
+
+func (w *watchdog) fired() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.gone
+}
+
+func (w *watchdog) kick() { w.timer.Reset(w.stall) }
+
+func (w *watchdog) stop() {
+	w.timer.Stop()
+	w.cancel(nil)
+}
+
+// guardedBody kicks the watchdog on every read; the response body (done)
+// releases it on Close.
+type guardedBody struct {
+	rc   io.ReadCloser
+	w    *watchdog
+	done bool
+}
+
+func (b *guardedBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if n > 0 {
+		b.w.kick()
+	}
+	if err != nil && err != io.EOF && b.w.fired() {
+		return n, b.w.err
+	}
+	return n, err
+}
+
+func (b *guardedBody) Close() error {
+	err := b.rc.Close()
+	if b.done {
+		b.w.stop()
+	}
+	return err
+}
+
+// retryPolicy is oras-go's default, except that timeouts (a stall, a TLS
+// handshake or a connection that did not complete) are not repeated at
+// once: the timeout already waited for the server, and five more waits
+// would turn one minute into six.
+func retryPolicy() retry.Policy {
+	return &retry.GenericPolicy{
+		Retryable: func(resp *http.Response, err error) (bool, error) {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return false, err
+			}
+			return retry.DefaultPredicate(resp, err)
+		},
+		Backoff:  retry.DefaultBackoff,
+		MinWait:  200 * time.Millisecond,
+		MaxWait:  3 * time.Second,
+		MaxRetry: 5,
+	}
 }
 
 // maxCAFileBytes bounds the ca-file read; real bundles are a few hundred KiB.
 const maxCAFileBytes = 16 << 20
 
 // NewClient builds the authenticating client: a clone of
-// http.DefaultTransport with the TLS settings, wrapped in oras-go's retrying
-// transport, with a token cache and the credential. Redirects from https to
-// http are refused unless opts.PlainHTTP.
+// http.DefaultTransport with the TLS settings and timeouts, wrapped in
+// oras-go's retrying transport, with a token cache and the credential.
+// Redirects from https to http are refused unless opts.PlainHTTP.
 func NewClient(opts Options) (*auth.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr, guarded := transport(opts.Timeouts)
 	tr.MaxIdleConnsPerHost = 128 // packs are pushed, and tags looked up, concurrently on one host
 	if opts.Insecure || opts.CAFile != "" {
 		cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.Insecure} //nolint:gosec // the insecure input asks for it
@@ -50,7 +229,7 @@ func NewClient(opts Options) (*auth.Client, error) {
 	}
 	c := &auth.Client{
 		Client: &http.Client{
-			Transport:     retry.NewTransport(tr),
+			Transport:     &retry.Transport{Base: guarded, Policy: retryPolicy},
 			CheckRedirect: checkRedirect(opts.PlainHTTP),
 		},
 		Cache:      auth.NewCache(),

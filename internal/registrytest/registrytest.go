@@ -48,6 +48,9 @@ type Request struct {
 	Mounted   bool     // a cross-repository mount the registry carried out (201)
 	Scopes    []string // of a token request: the scope parameters asked for
 	UserAgent string   // as sent by the client
+	// Credentials: the request carried basic credentials (a registry
+	// request on Basic, a token request on Harbor).
+	Credentials bool
 }
 
 // Server is a running test registry.
@@ -128,6 +131,13 @@ func (s *Server) AuthDetours() (challenges, tokens int) {
 	return challenges, tokens
 }
 
+// FailedLogins counts the requests that carried basic credentials and were
+// refused with 401: what an LDAP-backed registry counts towards locking the
+// account.
+func (s *Server) FailedLogins() int {
+	return s.count(func(r Request) bool { return r.Credentials && r.Status == http.StatusUnauthorized })
+}
+
 func (s *Server) count(match func(Request) bool) int {
 	n := 0
 	for _, r := range s.Requests() {
@@ -152,7 +162,8 @@ func (s *Server) record(next http.Handler) http.Handler {
 		s.mu.Lock()
 		upload := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodDelete &&
 			strings.Contains(r.URL.Path, "/blobs/uploads/")
-		req := Request{Method: r.Method, Path: r.URL.Path, Status: sw.status, Upload: upload, UserAgent: r.UserAgent(),
+		_, _, creds := r.BasicAuth()
+		req := Request{Method: r.Method, Path: r.URL.Path, Status: sw.status, Upload: upload, UserAgent: r.UserAgent(), Credentials: creds,
 			Mounted: upload && r.URL.Query().Get("mount") != "" && sw.status == http.StatusCreated}
 		if r.URL.Path == tokenPath {
 			req.Scopes = r.URL.Query()["scope"]
