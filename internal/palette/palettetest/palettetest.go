@@ -1,10 +1,16 @@
 // Package palettetest is an in-process fake of the part of Palette's REST API
-// that pack-publish uses, written from Palette's published OpenAPI spec
-// (see shared/reference/palette-api.md): the OCI registry list and specs,
-// the basic and ECR sync endpoints and their status, and the pack lookup by
-// name and registry. A sync is asynchronous: it stays InProgress for a few
-// status polls, then reads what the registry really holds (Catalog) and
-// Palette lists those packs from then on.
+// that pack-publish uses, written from the OpenAPI spec Spectro Cloud
+// publishes ("Palette APIs - 4.9"):
+//
+//	GET  /v1/registries/oci/summary                    (v1OciRegistriesSummary)
+//	GET  /v1/registries/oci/{uid}/{basic|ecr}          (the registry's full spec)
+//	POST /v1/registries/oci/{uid}/{basic|ecr}/sync     (v1BasicOciRegistriesUidSync, v1EcrRegistriesUidSync)
+//	GET  /v1/registries/oci/{uid}/{basic|ecr}/sync/status
+//	GET  /v1/packs/{packName}/registries/{registryUid} (v1PacksNameRegistryUidList)
+//
+// with the ApiKey header and v1Error bodies. A sync is asynchronous: it stays
+// InProgress for a few status polls, then reads what the registry really
+// holds (Catalog), and Palette lists those packs from then on.
 package palettetest
 
 import (
