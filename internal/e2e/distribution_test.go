@@ -58,17 +58,17 @@ var realRegistries = []registryKind{
 const distributionV3Version = "v3.1.2"
 
 // distributionV3Bin finds the distribution v3 registry binary: the
-// PACK_PUBLISH_DISTRIBUTION_V3 variable, else where .ci/run installs it
+// DISTRIBUTION_V3_BIN variable, else where .ci/run installs it
 // ($GOPATH/distribution-v3/bin/registry, apart from Debian's
 // docker-registry and anything else called registry).
 func distributionV3Bin(t *testing.T) string {
 	t.Helper()
-	p := os.Getenv("PACK_PUBLISH_DISTRIBUTION_V3")
+	p := os.Getenv("DISTRIBUTION_V3_BIN")
 	if p == "" {
 		p = filepath.Join(build.Default.GOPATH, "distribution-v3", "bin", "registry")
 	}
 	if _, err := os.Stat(p); err != nil {
-		integration.Skip(t, "distribution v3 not found at %s (set PACK_PUBLISH_DISTRIBUTION_V3, or install it as .ci/run does: "+
+		integration.Skip(t, "distribution v3 not found at %s (set DISTRIBUTION_V3_BIN, or install it as .ci/run does: "+
 			"GOBIN=$(go env GOPATH)/distribution-v3/bin go install github.com/distribution/distribution/v3/cmd/registry@%s)", p, distributionV3Version)
 	}
 	return p
