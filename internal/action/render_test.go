@@ -93,6 +93,16 @@ func TestRender_goldens(t *testing.T) {
 	}
 }
 
+// TestSummary_placeholderShows: N1's fix names "<name>"; the summary shows
+// it instead of letting it vanish as an HTML tag (ux.md U7).
+func TestSummary_placeholderShows(t *testing.T) {
+	t.Parallel()
+	md := summaryMarkdown(sampleResult(), "")
+	if !strings.Contains(md, "spectro-packs/archive/&lt;name&gt;") || strings.Contains(md, "<name>") {
+		t.Errorf("summary does not escape <name>:\n%s", md)
+	}
+}
+
 func TestOutputs_empty(t *testing.T) {
 	t.Parallel()
 	got := map[string]string{}

@@ -337,3 +337,15 @@ func TestSync_hangingServer(t *testing.T) {
 		t.Errorf("%d attempts, want 4", n)
 	}
 }
+
+// TestSync_staleFailure: the previous sync's "Failed", still shown for a
+// while after the new sync is asked for, is not taken for this sync's.
+func TestSync_staleFailure(t *testing.T) {
+	t.Parallel()
+	srv := palettetest.New(t, palettetest.Options{Registries: registries(), Catalog: staticCatalog,
+		LastSync: "Failed", LastMessage: "yesterday's failure", StatusLag: 2, SyncPolls: 1})
+	res, err := palette.Sync(context.Background(), options(t, srv, "harbor-packs"))
+	if err != nil || !res.Synced || res.SyncStatus != "Completed" {
+		t.Fatalf("Sync: %v (%+v)", err, res)
+	}
+}

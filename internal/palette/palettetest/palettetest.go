@@ -66,6 +66,12 @@ type Options struct {
 	// Hang: every request is accepted and never answered (until the client
 	// gives up).
 	Hang bool
+	// LastSync is the status the registry's previous (daily) sync left,
+	// default "Completed"; LastMessage its message.
+	LastSync, LastMessage string
+	// StatusLag: the first StatusLag status reads after a sync is asked for
+	// still show the previous sync, as a status that is updated late would.
+	StatusLag int
 	// EchoKey makes the 401 answer quote the key it refused, as a careless
 	// server might: pack-publish must still never print it.
 	EchoKey bool
@@ -102,6 +108,7 @@ type syncState struct {
 	lastRun    time.Time
 	lastSynced time.Time
 	packs      map[string][]string // what Palette lists
+	prev       *syncState          // before the running sync: shown during StatusLag
 }
 
 // New starts the fake; it stops when the test ends.
@@ -116,6 +123,9 @@ func New(t testing.TB, opts Options) *Server {
 	if opts.RetryAfter == "" {
 		opts.RetryAfter = "1"
 	}
+	if opts.LastSync == "" {
+		opts.LastSync = "Completed"
+	}
 	if opts.FailMessage == "" {
 		opts.FailMessage = "failed to pull index from registry: connection refused"
 	}
@@ -123,7 +133,7 @@ func New(t testing.TB, opts Options) *Server {
 	day := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Second)
 	for _, r := range opts.Registries {
 		// The daily sync ran yesterday and found nothing new.
-		s.syncs[r.UID] = &syncState{status: "Completed", lastRun: day, lastSynced: day, packs: map[string][]string{}}
+		s.syncs[r.UID] = &syncState{status: opts.LastSync, message: opts.LastMessage, lastRun: day, lastSynced: day, packs: map[string][]string{}}
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/registries/oci/summary", s.summary)
@@ -287,8 +297,10 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 	st := s.syncs[reg.UID]
 	st.triggered++
 	if !st.running {
-		st.running, st.polls, st.status, st.message = true, 0, "InProgress", ""
-		st.lastRun = time.Now().UTC()
+		st.running, st.polls = true, 0
+		prev := *st
+		st.prev = &prev
+		st.status, st.message, st.lastRun = "InProgress", "", time.Now().UTC()
 	}
 	w.Header().Set("AuditUid", fmt.Sprintf("audit-%d", st.triggered))
 	w.WriteHeader(http.StatusAccepted)
@@ -308,7 +320,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	finish := false
 	if st.running {
 		st.polls++
-		finish = st.polls > s.opts.SyncPolls && !s.opts.NeverEnds
+		finish = st.polls > s.opts.StatusLag+s.opts.SyncPolls && !s.opts.NeverEnds
 	}
 	s.mu.Unlock()
 	var packs map[string][]string
@@ -333,6 +345,10 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 			st.status, st.message, st.packs = "Completed", "", packs
 			st.lastSynced = time.Now().UTC()
 		}
+	}
+	if st.running && st.polls <= s.opts.StatusLag {
+		writeJSON(w, st.prev.json(reg))
+		return
 	}
 	writeJSON(w, st.json(reg))
 }
