@@ -13,6 +13,7 @@ import (
 
 	"github.com/pack-publish/pack-publish/internal/config"
 	"github.com/pack-publish/pack-publish/internal/gittest"
+	"github.com/pack-publish/pack-publish/internal/pack"
 )
 
 // ws builds a workspace repository with the given files committed.
@@ -223,4 +224,44 @@ func mergeFiles(ms ...map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// TestRun_levelsAndIgnoreRules: notices never fail a pack, warnings fail it
+// only under strict, and ignored rules report nothing, also across packs
+// (N7, N8).
+func TestRun_levelsAndIgnoreRules(t *testing.T) {
+	t.Parallel()
+	dir := ws(t, gittest.Pack("packs/lead-v", "lead-v", "v1.0.0"), gittest.Pack("packs/other-folder", "renamed", "1.0.0"))
+	tests := []struct {
+		name   string
+		strict bool
+		ignore pack.Ignore
+		want   map[string]Status
+		rules  []string
+	}{
+		{"default", false, nil, map[string]Status{"packs/lead-v": StatusDryRun, "packs/other-folder": StatusDryRun}, []string{"N3", "N7"}},
+		{"strict", true, nil, map[string]Status{"packs/lead-v": StatusInvalid, "packs/other-folder": StatusDryRun}, []string{"N3", "N7"}},
+		{"strict, N3 and N7 ignored", true, pack.Ignore{"N3": true, "N7": true}, map[string]Status{"packs/lead-v": StatusDryRun, "packs/other-folder": StatusDryRun}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := Run(t.Context(), cfg(dir, func(c *config.Config) { c.Strict, c.IgnoreRules = tc.strict, tc.ignore }), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, statuses(res)); diff != "" {
+				t.Errorf("statuses (-want +got):\n%s", diff)
+			}
+			var rules []string
+			for _, p := range res.Packs {
+				for _, f := range p.Findings {
+					rules = append(rules, f.Rule)
+				}
+			}
+			if diff := cmp.Diff(tc.rules, rules); diff != "" {
+				t.Errorf("rules reported (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
