@@ -127,6 +127,9 @@ func checkLink(fsys fs.FS, p, target string) string {
 	if isAbs(target) {
 		return fmt.Sprintf("symlink to the absolute path %q: absolute links point into the machine, not the pack", target)
 	}
+	if strings.Contains(target, `\`) {
+		return fmt.Sprintf("symlink to %q holds a backslash, which Windows extractors read as a path separator (%q could climb out of the pack there)", target, strings.ReplaceAll(target, `\`, "/"))
+	}
 	var dir []string // the resolved, link-free folder reached so far
 	if d := path.Dir(p); d != "." {
 		dir = strings.Split(d, "/")
@@ -164,6 +167,9 @@ func checkLink(fsys fs.FS, p, target string) string {
 		}
 		if isAbs(t) {
 			return fmt.Sprintf("symlink to %q goes through %s, a link to the absolute path %q", target, next, t)
+		}
+		if strings.Contains(t, `\`) {
+			return fmt.Sprintf("symlink to %q goes through %s, a link to %q, which holds a backslash", target, next, t)
 		}
 		via = next
 		todo = append(strings.Split(t, "/"), todo...)

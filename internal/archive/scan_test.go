@@ -63,6 +63,18 @@ func TestScan_findings(t *testing.T) {
 			must(t, os.Symlink("b", filepath.Join(d, "a")))
 			must(t, os.Symlink("/etc", filepath.Join(d, "b")))
 		}, Options{}, []string{"A3 a", "A3 b"}, "absolute path"},
+		// A Windows extractor reads a backslash as a separator (security review I6).
+		{"backslash climbing", func(t *testing.T, d string) {
+			must(t, os.Symlink(`a\..\..\x`, filepath.Join(d, "x")))
+		}, Options{}, []string{"A3 x"}, "holds a backslash"},
+		{"backslash inside", func(t *testing.T, d string) {
+			must(t, os.Mkdir(filepath.Join(d, "sub"), 0o755))
+			must(t, os.Symlink(`sub\pack.json`, filepath.Join(d, "x")))
+		}, Options{}, []string{"A3 x"}, "holds a backslash"},
+		{"chain to a backslash", func(t *testing.T, d string) {
+			must(t, os.Symlink("b", filepath.Join(d, "a")))
+			must(t, os.Symlink(`..\x`, filepath.Join(d, "b")))
+		}, Options{}, []string{"A3 a", "A3 b"}, "holds a backslash"},
 		{"loop", func(t *testing.T, d string) {
 			must(t, os.Symlink("b", filepath.Join(d, "a")))
 			must(t, os.Symlink("a", filepath.Join(d, "b")))

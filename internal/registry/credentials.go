@@ -2,10 +2,16 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"oras.land/oras-go/v2/registry/remote/auth"
@@ -104,11 +110,57 @@ func dockerStore(opts AuthOptions) (store credentials.Store, path string, err er
 			return nil, "", nil
 		}
 	}
+	if err := checkHelpers(path); err != nil {
+		return nil, "", err
+	}
 	s, err := credentials.NewStore(path, credentials.StoreOptions{})
 	if err != nil {
 		return nil, "", fmt.Errorf("input docker-config: reading %s: %w", path, err)
 	}
 	return s, path, nil
+}
+
+// helperName is what a credential helper may be called: docker runs
+// docker-credential-<name> from PATH, and a name with "/" would run a
+// program from the working directory (the checkout).
+var helperName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+// maxDockerConfig caps the docker config read for the helper check.
+const maxDockerConfig = 4 << 20
+
+// checkHelpers refuses credsStore and credHelpers names other than
+// [A-Za-z0-9._-]+ before oras-go may run them.
+func checkHelpers(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("input docker-config: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxDockerConfig+1))
+	if err != nil {
+		return fmt.Errorf("input docker-config: reading %s: %w", path, err)
+	}
+	if len(b) > maxDockerConfig {
+		return fmt.Errorf("input docker-config: %s is larger than %d bytes, which is no docker config", path, maxDockerConfig)
+	}
+	var cfg struct {
+		CredsStore  string            `json:"credsStore"`
+		CredHelpers map[string]string `json:"credHelpers"`
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return nil // oras-go reports what is wrong with the file
+	}
+	names := []struct{ key, name string }{{"credsStore", cfg.CredsStore}}
+	for _, host := range slices.Sorted(maps.Keys(cfg.CredHelpers)) {
+		names = append(names, struct{ key, name string }{"credHelpers[" + strconv.Quote(host) + "]", cfg.CredHelpers[host]})
+	}
+	for _, n := range names {
+		if n.name != "" && !helperName.MatchString(n.name) {
+			return fmt.Errorf("input docker-config: %s names the credential helper %s in %s, but a helper name may hold only letters, digits, '.', '_' and '-' "+
+				"(docker-credential-<name> is run from PATH); fix the name", n.key, strconv.Quote(n.name), path)
+		}
+	}
+	return nil
 }
 
 // defaultDockerConfigs lists where docker looks for its config.

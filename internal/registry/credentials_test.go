@@ -135,3 +135,40 @@ func TestCredentials_registry(t *testing.T) {
 		}
 	}
 }
+
+// TestCredentials_helperNames: credsStore and credHelpers name programs
+// (docker-credential-<name>, from PATH); a name with "/" would run one from
+// the working directory, which is the checkout, so only [A-Za-z0-9._-] is
+// accepted (security review I3).
+func TestCredentials_helperNames(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, config, want string // want: substring of the error; "" accepted
+	}{
+		{"store with a slash", `{"credsStore":"x/evil"}`, `credsStore names the credential helper "x/evil"`},
+		{"store climbing", `{"credsStore":"../../tmp/evil"}`, `"../../tmp/evil"`},
+		{"store with a space", `{"credsStore":"a b"}`, `"a b"`},
+		{"helper with a slash", `{"credHelpers":{"harbor.example.com":"desktop","other.example":"./evil"}}`, `credHelpers["other.example"] names the credential helper "./evil"`},
+		{"store with a newline", `{"credsStore":"x\n::warning::y"}`, `"x\n::warning::y"`},
+		{"usual names", `{"credsStore":"desktop","credHelpers":{"a.example":"ecr-login","b.example":"gcloud","c.example":"pass_1.2"}}`, ""},
+	}
+	for _, mode := range []string{"auto", "docker-config"} {
+		for _, tc := range tests {
+			t.Run(mode+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				path := filepath.Join(t.TempDir(), "config.json")
+				if err := os.WriteFile(path, []byte(tc.config), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				opts := AuthOptions{Mode: mode, Host: "harbor.example.com", DockerConfig: path, Getenv: env(t, map[string]string{"PATH": ""})}
+				_, _, err := Credentials(context.Background(), opts)
+				switch {
+				case tc.want == "" && err != nil:
+					t.Errorf("Credentials() = %v, want the names accepted", err)
+				case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "letters, digits, '.', '_' and '-'")):
+					t.Errorf("Credentials() error = %v, want one containing %q", err, tc.want)
+				}
+			})
+		}
+	}
+}
