@@ -62,9 +62,14 @@ func runWithPalette(t *testing.T, fake palettetest.Options, key string, extra ..
 	writeFile(t, summary, nil)
 	p.env = []string{"GITHUB_ACTIONS=true", "GITHUB_WORKSPACE=" + ws, "GITHUB_OUTPUT=" + out, "GITHUB_STEP_SUMMARY=" + summary,
 		"GITHUB_EVENT_NAME=workflow_dispatch", "INPUT_PALETTE-API-KEY=" + key, "INPUT_PASSWORD=" + reg.Password}
-	p.args = append([]string{"--registry", reg.Host, "--ca-file", ca, "--username", reg.Username, "--base-path", "palette",
-		"--packs-dir", "packs", "--detect", "all", "--report-file", report,
-		"--palette-url", srv.URL, "--palette-registry", "team-a packs"}, extra...)
+	p.args = []string{"--registry", reg.Host, "--ca-file", ca, "--username", reg.Username, "--base-path", "palette",
+		"--packs-dir", "packs", "--detect", "all", "--report-file", report, "--palette-registry", "team-a packs"}
+	if len(extra) > 1 && extra[0] == "--palette-url" {
+		extra[1] = srv.URL + extra[1] // a path below the fake's root
+	} else {
+		p.args = append(p.args, "--palette-url", srv.URL)
+	}
+	p.args = append(p.args, extra...)
 	p.run(t, out, summary, report)
 	return p
 }
@@ -118,6 +123,8 @@ func TestPalette(t *testing.T) {
 			want: []string{"HTTP 403", "packRegistry.update", "tenant admin"}},
 		{name: "unknown registry", fake: palettetest.Options{Registries: []palettetest.Registry{{UID: paletteUID, Name: "team-a", Kind: "basic", Endpoint: "https://registry.example.com"}}},
 			want: []string{`no OCI registry named \"team-a packs\" in Palette (Palette lists \"team-a\")`, "set palette-registry"}},
+		{name: "wrong palette-url", extra: []string{"--palette-url", "/palette"},
+			want: []string{"GET /v1/registries/oci/summary: HTTP 404 Not Found", "check palette-registry", "palette-url (self-hosted Palette: https://<palette-host>)"}},
 		{name: "failed sync", fake: palettetest.Options{Fail: true, FailMessage: "failed to authenticate to the registry"},
 			want: []string{`failed in Palette (status \"Failed\", \"failed to authenticate to the registry\")`, "stay pushed"}},
 		{name: "sync never ends", fake: palettetest.Options{NeverEnds: true}, extra: []string{"--palette-timeout", "3s"},
