@@ -371,3 +371,56 @@ func TestBinary_conflict(t *testing.T) {
 		t.Errorf("the count line lacks 1 conflict:\n%s", r.stdout)
 	}
 }
+
+// TestBinary_permissionHints: on a token registry a missing permission
+// arrives as 401 insufficient_scope after the token service accepted the
+// credentials; the message names the permission and the repository, not
+// "check username and password".
+func TestBinary_permissionHints(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Harbor})
+	run := func(ws, basePath string) binResult {
+		return runBinary(t, ws, nil, "", "--registry", reg.Host, "--ca-file", reg.CAFile, "--username", reg.Username,
+			"--password", reg.Password, "--detect", "all", "--packs-dir", "packs", "--base-path", basePath)
+	}
+	if r := run(workspace(t), "team-a"); r.code != 0 {
+		t.Fatalf("first publish: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	tests := []struct {
+		name     string
+		access   func(repo string) string
+		basePath string
+		code     int
+		want     []string
+	}{
+		{"pull-only robot", func(string) string { return "pull" }, "team-a", 1, []string{
+			"the token service accepted the credentials but granted no pull,push on team-a/spectro-packs/archive/p00",
+			"(needs pull,push on team-a/spectro-packs/archive/p00)",
+		}},
+		{"base path outside the ACL", func(repo string) string {
+			if strings.HasPrefix(repo, "team-a/") {
+				return "pull,push"
+			}
+			return ""
+		}, "other", 2, []string{
+			"the pre-flight check of " + reg.Host + " failed",
+			"granted no pull on other/spectro-packs/archive",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			reg.SetAccess(tc.access)
+			defer reg.SetAccess(nil)
+			r := run(manyPacks(t, 2), tc.basePath)
+			out := r.stdout + r.stderr
+			if r.code != tc.code || strings.Contains(out, "check username and password") || strings.Contains(out, "map[") {
+				t.Errorf("exit %d, want %d, without a credentials hint or Go maps:\n%s", r.code, tc.code, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}

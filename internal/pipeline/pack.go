@@ -652,10 +652,14 @@ func (c *countWriter) Write(p []byte) (int, error) {
 }
 
 // withHint appends advice for common registry failures, after removing
-// anything secret-looking from the error.
+// every secret of the run from the error and rewriting the registry's
+// Go-formatted error detail for people.
 func (r *run) withHint(err error) error {
-	err = r.secrets.Error(err)
-	if h := registry.Hint(err); h != "" && !strings.Contains(err.Error(), h) {
+	err = registry.Readable(r.secrets.Error(err))
+	h := registry.HintFor(err, registry.HintContext{
+		Bearer: r.tokenAuth(context.Background()), Credentials: r.credentials, Overwrite: r.cfg.Overwrite,
+	})
+	if h != "" && !strings.Contains(err.Error(), h) {
 		return fmt.Errorf("%w; %s", err, h)
 	}
 	return err

@@ -317,6 +317,8 @@ type run struct {
 	answeredOnce sync.Once
 	// waitingFor is the registry host while the pre-flight request is out.
 	waitingFor string
+	// credentials: the client sends credentials (for hints).
+	credentials bool
 }
 
 // each runs fn on every item, cfg.Concurrency at a time.
@@ -374,9 +376,10 @@ func (r *run) openDestination(ctx context.Context) error {
 			return fmt.Errorf("%w: %w", ErrConfig, err)
 		}
 	}
+	r.credentials = cred != nil
 	var err error
 	r.client, err = registry.NewClient(registry.Options{
-		PlainHTTP: cfg.PlainHTTP, Insecure: cfg.Insecure, CAFile: cfg.CAFile, Credential: cred, UserAgent: r.opts.UserAgent,
+		PlainHTTP: cfg.PlainHTTP, Insecure: cfg.Insecure, Host: cfg.Registry, CAFile: cfg.CAFile, Credential: cred, UserAgent: r.opts.UserAgent,
 		Timeouts: r.opts.Timeouts,
 	})
 	if err != nil {

@@ -11,9 +11,11 @@
 //     `Bearer realm="https://<host>/service/token",service="harbor-registry"`
 //     and the scope the request needs, and a token endpoint on the same
 //     server that checks basic auth for the robot account (default user
-//     `robot$ci`) and returns {"token": ...} granting the scopes asked for; a
-//     request whose token does not grant its action on its repository gets
-//     401 again. oras-go's auth.Client follows it without extra settings,
+//     `robot$ci`) and returns {"token": ...} granting the scopes asked for
+//     that [Server.SetAccess] allows (default: all); a request whose token
+//     does not grant its action on its repository gets 401 as from
+//     distribution's token auth: `error="insufficient_scope"` and the scope
+//     in the challenge, the access list in the body's detail. oras-go's auth.Client follows it without extra settings,
 //     because the realm host equals the registry host.
 //
 // Cross-repository blob mounts (POST .../blobs/uploads/?mount=&from=) are

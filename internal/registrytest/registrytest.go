@@ -64,6 +64,19 @@ type Server struct {
 	mu       sync.Mutex
 	requests []Request
 	tokens   map[string]map[string]string // Harbor: token -> repository -> actions it grants
+	access   func(repo string) string     // Harbor: the actions the account may have on repo
+}
+
+// SetAccess sets what the account may do on each repository (Harbor): the
+// comma-separated actions ("pull,push", "pull" for a pull-only robot, ""
+// outside its projects). The token service grants the part of each scope
+// asked for that access allows, as real token services do, and the registry
+// answers a request its token does not cover with 401 insufficient_scope.
+// nil (the default) allows everything.
+func (s *Server) SetAccess(access func(repo string) string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.access = access
 }
 
 // New starts a registry that stops when the test ends.
@@ -198,9 +211,16 @@ func (s *Server) harbor(next http.Handler) http.Handler {
 				return
 			}
 			grants := map[string]string{}
+			s.mu.Lock()
+			access := s.access
+			s.mu.Unlock()
 			for _, sc := range r.URL.Query()["scope"] {
 				if parts := strings.Split(sc, ":"); len(parts) == 3 && parts[0] == "repository" {
-					grants[parts[1]] += "," + parts[2]
+					for _, a := range strings.Split(parts[2], ",") {
+						if access == nil || slices.Contains(strings.Split(access(parts[1]), ","), a) {
+							grants[parts[1]] += "," + a
+						}
+					}
 				}
 			}
 			token := randomToken()
@@ -216,11 +236,21 @@ func (s *Server) harbor(next http.Handler) http.Handler {
 		grants, known := s.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
 		s.mu.Unlock()
 		if !known || (name != "" && !grantsAction(grants[name], action)) {
-			scope := ""
+			// As distribution's token authentication answers: the scope
+			// the request needs, and, when a token came but does not cover
+			// it, error="insufficient_scope" and the access list.
+			challenge := `Bearer realm="https://` + r.Host + `/service/token",service="harbor-registry"`
 			if name != "" {
-				scope = `,scope="repository:` + name + `:` + action + `"`
+				challenge += `,scope="repository:` + name + `:` + action + `"`
 			}
-			w.Header().Set("WWW-Authenticate", `Bearer realm="https://`+r.Host+`/service/token",service="harbor-registry"`+scope)
+			if known {
+				challenge += `,error="insufficient_scope"`
+			}
+			w.Header().Set("WWW-Authenticate", challenge)
+			if known && name != "" {
+				insufficientScope(w, name, action)
+				return
+			}
 			unauthorized(w)
 			return
 		}
@@ -297,6 +327,19 @@ func unauthorized(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusUnauthorized)
 	_, _ = io.WriteString(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`)
+}
+
+// insufficientScope writes distribution's 401 body for a token that lacks
+// actions: detail lists every action the request needed.
+func insufficientScope(w http.ResponseWriter, name, actions string) {
+	var detail []map[string]string
+	for _, a := range strings.Split(actions, ",") {
+		detail = append(detail, map[string]string{"Type": "repository", "Class": "", "Name": name, "Action": a})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusUnauthorized)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{
+		{"code": "UNAUTHORIZED", "message": "authentication required", "detail": detail}}})
 }
 
 func randomToken() string {
