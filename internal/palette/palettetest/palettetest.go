@@ -65,8 +65,8 @@ type Options struct {
 	// Running: a sync is already running when the fake starts, and it ends
 	// without the packs pushed since (it read the registry before them).
 	// Asking for a sync while one runs is answered 409.
-	Running bool
-	Forbidden   bool // the sync call is refused with 403
+	Running   bool
+	Forbidden bool // the sync call is refused with 403
 	// RateLimit: the first RateLimit requests are answered 429 with
 	// Retry-After: RetryAfter (default "1").
 	RateLimit  int
