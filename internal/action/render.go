@@ -290,6 +290,9 @@ func humanSize(n int64) string {
 
 func humanDuration(ms int64) string {
 	d := time.Duration(ms) * time.Millisecond
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", ms)
+	}
 	if d < time.Minute {
 		return fmt.Sprintf("%.1f s", d.Seconds())
 	}

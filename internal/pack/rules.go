@@ -175,7 +175,7 @@ var rules = []Rule{
 		Checks: "each preset's `add` is a YAML mapping",
 		Why:    "Palette merges it into the values", Source: srcPCON + " (*Pack Presets*)"},
 	{ID: "R3", Level: SeverityWarning, File: "values.yaml",
-		Checks: "the presets that the comment `# spectrocloud.com/enabled-presets: <group>:<name>, ...` selects by default exist in presets.yaml",
+		Checks: "when the pack has presets, those that the comment `# spectrocloud.com/enabled-presets: <group>:<name>, ...` selects by default exist in presets.yaml",
 		Why:    "a misspelled default preset leaves the pack without the defaults it was written for", Source: "pack-central `packs/hello-universe-1.3.1/values.yaml` (the comment is not in the Palette docs)"},
 	{ID: "A2", Level: SeverityWarning, File: "pack folder",
 		Checks: "the folder does not hold its own `<name>-<version>.tar.gz`",

@@ -207,3 +207,15 @@ func TestCheckTemplate_documentedExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestLoad_enabledPresetsWithoutPresets: a pack without presets that
+// keeps an enabled-presets comment (copied from another pack) gets no R3.
+func TestLoad_enabledPresetsWithoutPresets(t *testing.T) {
+	t.Parallel()
+	fsys := basePack()
+	delete(fsys, "presets.yaml")
+	fsys["values.yaml"] = &fstest.MapFile{Data: append([]byte("# spectrocloud.com/enabled-presets: CNI:cni-disabled,Gateway:gateway-disabled\n"), fsys["values.yaml"].Data...)}
+	if _, findings := Load(t.Context(), fsys, Options{}); len(findings) != 0 {
+		t.Errorf("Load() findings = %v, want none", findings)
+	}
+}
