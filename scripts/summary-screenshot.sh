@@ -9,12 +9,17 @@
 # the title attribute, which the summary uses) is dropped, so an escaping
 # bug shows up as a broken page rather than as live HTML.
 #
-# Usage: scripts/summary-screenshot.sh [OUTDIR]   (default /tmp/summary-screenshots)
+# Usage: scripts/summary-screenshot.sh [OUTDIR [SUMMARY.md...]]
+#   OUTDIR defaults to /tmp/summary-screenshots; the files to the goldens (give
+#   a real run's $GITHUB_STEP_SUMMARY to look at it).
 # Needs node/npm and chromium (apt-get install -y nodejs npm chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=${1:-/tmp/summary-screenshots}
+shift || true
+files=("$@")
+[[ ${#files[@]} -gt 0 ]] || files=(internal/action/testdata/summary*.md)
 mkdir -p "$out"
 tools=${PACK_PUBLISH_NPM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pack-publish-summary}
 if [[ ! -f $tools/node_modules/marked/package.json || ! -f $tools/node_modules/github-markdown-css/package.json ]]; then
@@ -24,7 +29,7 @@ fi
 chromium=$(command -v chromium || command -v chromium-browser || true)
 [[ -n $chromium ]] || { echo "chromium is missing: apt-get install -y chromium" >&2; exit 1; }
 
-node - "$tools" "$out" internal/action/testdata/summary*.md <<'EOF'
+node - "$tools" "$out" "${files[@]}" <<'EOF'
 const [tools, out, ...files] = process.argv.slice(2);
 const fs = require('fs'), path = require('path');
 const { marked } = require(path.join(tools, 'node_modules/marked'));
@@ -54,9 +59,11 @@ for (const f of files) {
 }
 EOF
 
-for html in "$out"/*.html; do
-	png=${html%.html}.png
-	"$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
-		--window-size=1280,1400 --screenshot="$png" "file://$html" >/dev/null 2>&1
-	echo "$png"
+for f in "${files[@]}"; do
+	for html in "$out/$(basename "$f" .md).html" "$out/$(basename "$f" .md).open.html"; do
+		png=${html%.html}.png
+		"$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
+			--window-size=1280,1400 --screenshot="$png" "file://$html" >/dev/null 2>&1
+		echo "$png"
+	done
 done

@@ -185,6 +185,9 @@ func (g *github) mask(secret string) {
 func (g *github) idToken() func(context.Context, string) (string, error) { return g.a.GetIDToken }
 func (g *github) notice(msg string)                                      { g.a.Noticef("%s", textsafe.Workflow(msg)) }
 func (g *github) problem(f pack.Finding) {
+	if f.File == "" && f.Rule == "" {
+		g.endGroup() // an error of the run: not hidden in a folded group
+	}
 	fields := map[string]string{}
 	if f.Rule != "" {
 		fields["title"] = textsafe.Workflow(f.Rule)
@@ -247,10 +250,11 @@ func phaseTitle(p pipeline.Progress) string {
 	return p.Phase
 }
 
-// finish prints the table inside a stop-commands block: even if a line got
-// past textsafe.Workflow, the runner would not read it as a command.
+// finish prints the table, outside any folded group, inside a
+// stop-commands block: even if a line got past textsafe.Workflow, the runner
+// would not read it as a command.
 func (g *github) finish(res *pipeline.Result) (err error) {
-	defer g.endGroup()
+	g.endGroup()
 	token := stopToken()
 	fmt.Fprintf(g.out, "::stop-commands::%s\n", token)
 	for _, l := range tableLines(res, g.version) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/pack-publish/pack-publish/internal/gittest"
 	"github.com/pack-publish/pack-publish/internal/pipeline"
+	"github.com/pack-publish/pack-publish/internal/textsafe"
 )
 
 // writePacks writes files (path -> content) under dir.
@@ -458,7 +459,7 @@ func TestGitHub_groupsAndProgress(t *testing.T) {
 		"[64/100] published (12.8s in this phase)",
 		"[89/100] published (17.8s in this phase)",
 		"[100/100] published (20s in this phase)",
-		"::endgroup::", "::group::Report",
+		"::endgroup::", "::group::Report", "::endgroup::",
 	}
 	got := strings.Split(out.String(), "\n")
 	if len(got) < len(want) {
@@ -467,8 +468,8 @@ func TestGitHub_groupsAndProgress(t *testing.T) {
 	if diff := cmp.Diff(want, got[:len(want)]); diff != "" {
 		t.Errorf("log mismatch (-want +got):\n%s\nfull:\n%s", diff, out.String())
 	}
-	if !strings.HasSuffix(out.String(), "::endgroup::\n") {
-		t.Errorf("the report group is not closed:\n%s", out.String())
+	if strings.Count(out.String(), "::group::") != strings.Count(out.String(), "::endgroup::") {
+		t.Errorf("a group is not closed:\n%s", out.String())
 	}
 }
 
@@ -479,8 +480,12 @@ func TestGitHub_groupsAndProgress(t *testing.T) {
 func TestMain_folderNamesTheMatrixCannotPass(t *testing.T) {
 	t.Parallel()
 	ws := t.TempDir()
-	for _, dir := range []string{"packs/a,b", "packs/ c", "packs/d ", "packs/good"} {
-		writePacks(t, ws, gittest.Pack(dir, "p"+strings.NewReplacer(",", "", " ", "", "/", "").Replace(dir[6:]), "1.0.0"))
+	for i, dir := range []string{"packs/a,b", "packs/ c", "packs/d ", "packs/e\x1b[31m", "packs/good"} {
+		name := fmt.Sprintf("p%d", i)
+		if dir == "packs/good" {
+			name = "pgood"
+		}
+		writePacks(t, ws, gittest.Pack(dir, name, "1.0.0"))
 	}
 	outFile := filepath.Join(t.TempDir(), "out")
 	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": ws, "GITHUB_OUTPUT": outFile,
@@ -498,8 +503,8 @@ func TestMain_folderNamesTheMatrixCannotPass(t *testing.T) {
 	if want := `{"include":[{"path":"packs/good","name":"pgood","version":"1.0.0"}]}`; got["matrix"] != want {
 		t.Errorf("matrix = %s, want %s", got["matrix"], want)
 	}
-	for _, dir := range []string{"packs/a,b", "packs/ c", "packs/d "} {
-		if !strings.Contains(out.String(), "title=A6::the folder name "+strconvQuote(dir[6:])) {
+	for _, dir := range []string{"packs/a,b", "packs/ c", "packs/d ", "packs/e\x1b[31m"} {
+		if !strings.Contains(out.String(), "title=A6::the folder name "+textsafe.Line(strconvQuote(dir[6:]))) {
 			t.Errorf("no A6 annotation for %q:\n%s", dir, out.String())
 		}
 	}

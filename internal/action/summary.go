@@ -83,6 +83,7 @@ func summaryMarkdown(res *pipeline.Result, version string) string {
 		if digests := fullDigests(res); digests != "" {
 			b.WriteString("<details><summary>Full references and digests</summary>\n\n" + digests + "\n</details>\n\n")
 		}
+		writeOtherFindings(&b, res)
 	}
 
 	b.WriteString(paletteMarkdown(res))
@@ -132,15 +133,7 @@ func problemRows(res *pipeline.Result) []string {
 	}
 	rows := make([]string, 0, len(groups))
 	for _, g := range groups {
-		var who string
-		switch n := len(g.paths); {
-		case n == 1:
-			who = textsafe.MarkdownCode(g.paths[0])
-		case n <= 3:
-			who = joinCode(g.paths)
-		default:
-			who = joinCode(g.paths[:2]) + fmt.Sprintf(" and %d more", n-2)
-		}
+		who := packList(g.paths)
 		cell := g.cell
 		if len(g.paths) == 1 && (g.digest != "" || g.layer != "") {
 			var ds []string
@@ -179,23 +172,14 @@ func reasonMarkdown(p pipeline.PackResult) string {
 	return textsafe.Markdown(cutText(reason(p), maxReason))
 }
 
-// writeDetails adds one folded block per pack with findings or a reason
-// longer than the table shows.
-// Packs that need attention come first, then valid packs with warnings.
+// writeDetails adds one folded block per pack that needs attention and has
+// findings or a reason longer than the table shows.
 func writeDetails(b *strings.Builder, res *pipeline.Result) {
-	var packs []pipeline.PackResult
-	for _, problem := range []bool{true, false} {
-		for _, p := range res.Packs {
-			if isProblem(p.Status) == problem && (len(p.Findings) > 0 || (problem && utf8.RuneCountInString(p.Message) > maxReason)) {
-				packs = append(packs, p)
-			}
-		}
-	}
-	if len(packs) > 0 && !isProblem(packs[0].Status) {
-		b.WriteString("### Warnings\n\n")
-	}
 	n := 0
-	for _, p := range packs {
+	for _, p := range res.Packs {
+		if !isProblem(p.Status) || (len(p.Findings) == 0 && utf8.RuneCountInString(p.Message) <= maxReason) {
+			continue
+		}
 		if n == maxDetails {
 			b.WriteString("The details of further packs are in the log and in report-file.\n\n")
 			return
@@ -207,15 +191,74 @@ func writeDetails(b *strings.Builder, res *pipeline.Result) {
 			b.WriteString(textsafe.Markdown(p.Message) + "\n\n")
 		}
 		for _, f := range p.Findings {
-			fmt.Fprintf(b, "- %s %s **%s**: %s", textsafe.MarkdownCode(findingLoc(f)), textsafe.Markdown(string(f.Severity)),
-				textsafe.Markdown(f.Rule), textsafe.Markdown(f.Message))
-			if f.Fix != "" {
-				b.WriteString("<br>Fix: " + textsafe.Markdown(f.Fix))
-			}
-			b.WriteString("\n")
+			writeFinding(b, f)
 		}
 		b.WriteString("\n</details>\n\n")
 	}
+}
+
+func writeFinding(b *strings.Builder, f pack.Finding) {
+	fmt.Fprintf(b, "- %s %s **%s**: %s", textsafe.MarkdownCode(findingLoc(f)), textsafe.Markdown(string(f.Severity)),
+		textsafe.Markdown(f.Rule), textsafe.Markdown(f.Message))
+	if f.Fix != "" {
+		b.WriteString("<br>Fix: " + textsafe.Markdown(f.Fix))
+	}
+	b.WriteString("\n")
+}
+
+// writeOtherFindings folds the warnings and notices of packs that are
+// fine into one block, one line per rule: the same convention missed by 30
+// packs is one line, not 30.
+func writeOtherFindings(b *strings.Builder, res *pipeline.Result) {
+	type group struct {
+		first pack.Finding
+		paths []string
+	}
+	var groups []*group
+	byRule := map[string]*group{}
+	total := 0
+	for _, p := range res.Packs {
+		if isProblem(p.Status) {
+			continue
+		}
+		for _, f := range p.Findings {
+			total++
+			key := string(f.Severity) + "\x00" + f.Rule
+			g := byRule[key]
+			if g == nil {
+				g = &group{first: f}
+				byRule[key] = g
+				groups = append(groups, g)
+			}
+			if len(g.paths) == 0 || g.paths[len(g.paths)-1] != p.Path {
+				g.paths = append(g.paths, p.Path)
+			}
+		}
+	}
+	if total == 0 {
+		return
+	}
+	fmt.Fprintf(b, "<details><summary>%d finding(s) in packs that are fine (warnings and notices)</summary>\n\n", total)
+	for _, g := range groups {
+		f := g.first
+		fmt.Fprintf(b, "- %s **%s** in %s: %s", textsafe.Markdown(string(f.Severity)), textsafe.Markdown(f.Rule), packList(g.paths), textsafe.Markdown(f.Message))
+		if len(g.paths) > 1 {
+			b.WriteString(" (first of them)")
+		}
+		if f.Fix != "" {
+			b.WriteString("<br>Fix: " + textsafe.Markdown(f.Fix))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n</details>\n\n")
+}
+
+// packList names up to three packs, then how many more.
+func packList(paths []string) string {
+	if len(paths) <= 3 {
+		return joinCode(paths)
+	}
+	return joinCode(paths[:2]) + fmt.Sprintf(" and %d more", len(paths)-2)
 }
 
 func detailsTitle(p pipeline.PackResult) string {

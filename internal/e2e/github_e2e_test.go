@@ -194,4 +194,4 @@ func TestGitHub_tokenGroups(t *testing.T) {
 }
 
 // summaryDuration is the run's duration in the step summary.
-var summaryDuration = regexp.MustCompile(` · [0-9.]+ s|` + " · [0-9hms.]+m[0-9.]+s")
+var summaryDuration = regexp.MustCompile(` · [0-9.]+ m?s|` + " · [0-9hms.]+m[0-9.]+s")

@@ -29,6 +29,7 @@ func (c *checker) presetsYAML() {
 		c.find("R1", file, root.Line, root.Column, "presets.yaml needs a top-level presets: list", "write presets: followed by a list of presets")
 		return
 	}
+	c.presetIDs = []string{} // the pack has presets (R3 checks the defaults against them)
 	names := map[string]bool{}
 	for _, item := range list.Content {
 		name := mapValue(item, "name")
@@ -89,8 +90,8 @@ var enabledPresetsRE = regexp.MustCompile(`(?m)^\s*#\s*spectrocloud\.com/enabled
 // enabledPresets: the presets values.yaml selects by default exist (R3).
 func (c *checker) enabledPresets() {
 	const file = "values.yaml"
-	if c.values == nil {
-		return
+	if c.values == nil || c.presetIDs == nil {
+		return // without presets, Palette has nothing to select: a leftover comment is harmless
 	}
 	b, msg := c.read(file)
 	if msg != "" {

@@ -109,7 +109,7 @@ type checker struct {
 	lines      lineIndex                            // offsets of the lines of pack.json
 	values     *yaml.Node                           // parsed values.yaml, nil when unusable
 	presetAdds []*yaml.Node                         // the parsed add: blocks of presets.yaml
-	presetIDs  []string                             // group:name of each preset
+	presetIDs  []string                             // group:name of each preset; nil without a presets: list
 	mappings   map[*yaml.Node]map[string]*yaml.Node // YAML mappings indexed by lookup
 	chartInfos map[string]chartInfo                 // per chart archive, read once
 }

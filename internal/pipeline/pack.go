@@ -25,6 +25,7 @@ import (
 	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/publish"
 	"github.com/pack-publish/pack-publish/internal/registry"
+	"github.com/pack-publish/pack-publish/internal/textsafe"
 )
 
 // item is one selected pack on its way through the pipeline.
@@ -158,17 +159,22 @@ func (r *run) ensureRepository(ctx context.Context, name string) error {
 // a comma or leading or trailing white space: the packs input, which a
 // fan-out job fills from the matrix output, splits on commas and trims, so
 // it could not name the folder (security.md I5).
+// Control characters and invalid UTF-8 are refused as in the names inside
+// a pack.
 func checkFolderNames(items []*item) {
 	for _, it := range items {
 		for _, seg := range strings.Split(it.dir, "/") {
-			if !strings.Contains(seg, ",") && strings.TrimSpace(seg) == seg {
+			var msg string
+			switch {
+			case textsafe.Line(seg) != seg:
+				msg = fmt.Sprintf("the folder name %q has control characters or invalid UTF-8", seg)
+			case strings.Contains(seg, ",") || strings.TrimSpace(seg) != seg:
+				msg = fmt.Sprintf("the folder name %q has a comma or leading or trailing spaces, which the packs input (and so a fan-out matrix) cannot pass", seg)
+			default:
 				continue
 			}
-			it.addFindings([]pack.Finding{{
-				Rule: "A6", Severity: pack.SeverityError, File: it.dir,
-				Message: fmt.Sprintf("the folder name %q has a comma or leading or trailing spaces, which the packs input (and so a fan-out matrix) cannot pass", seg),
-				Fix:     "rename the folder without commas and surrounding spaces",
-			}}, false)
+			it.addFindings([]pack.Finding{{Rule: "A6", Severity: pack.SeverityError, File: it.dir, Message: msg,
+				Fix: "rename the folder to printable UTF-8 without commas and surrounding spaces"}}, false)
 			break
 		}
 	}

@@ -404,7 +404,7 @@ func (r *run) openDestination(ctx context.Context) error {
 	r.credentials = cred != nil
 	var err error
 	r.client, err = registry.NewClient(registry.Options{
-		PlainHTTP: cfg.PlainHTTP, Insecure: cfg.Insecure, CAFile: cfg.CAFile, Credential: cred, UserAgent: r.opts.UserAgent,
+		PlainHTTP: cfg.PlainHTTP, Insecure: cfg.Insecure, Host: cfg.Registry, CAFile: cfg.CAFile, Credential: cred, UserAgent: r.opts.UserAgent,
 		Timeouts: r.opts.Timeouts,
 	})
 	if err != nil {

@@ -299,8 +299,8 @@ func refused(err error) bool {
 // upload of it, truncating it first, so a manifest PUT that reads the link
 // meanwhile finds it empty and is answered 400 "digest invalid" / "manifest
 // blob unknown" (distribution v3 writes a temporary file and renames it).
-// Measured on the Debian docker-registry 2.8.2: 1 in 6 fresh publishes of 3
-// packs x 8 versions lost 5 packs that way. With Configs the first pack
+// Measured on the Debian docker-registry 2.8.2: every fresh publish of 6
+// packs x 20 versions lost 7 to 15 packs that way (BENCHMARKS.md). With Configs the first pack
 // of a repository puts the blob and the others wait for it (alongside their
 // own layer upload) instead of rewriting the link. The zero value is ready.
 type Configs struct {

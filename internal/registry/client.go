@@ -24,8 +24,13 @@ import (
 // Options configure the client shared by every repository of a run. The
 // zero value talks HTTPS with the system roots, anonymously.
 type Options struct {
-	PlainHTTP  bool   // the registry speaks plain HTTP; allows https->http redirects
-	Insecure   bool   // skip TLS verification
+	PlainHTTP bool // the registry speaks plain HTTP; allows https->http redirects
+	// Insecure skips TLS verification for the registry host (Host's name,
+	// any port) only: its token service, blob storage and every other host
+	// are verified, so that the credentials sent to a token service never
+	// go to an unverified server. With Host empty it covers every host.
+	Insecure   bool
+	Host       string // the registry host[:port]
 	CAFile     string // PEM bundle added to the system roots
 	Credential auth.CredentialFunc
 	UserAgent  string // default "pack-publish"
@@ -58,8 +63,9 @@ func (t Timeouts) withDefaults() Timeouts {
 }
 
 // StallError is returned when a server made no progress on a request for
-// Timeouts.Stall. It is a timeout (net.Error), but not worth repeating at
-// once: the same server would be waited for again.
+// Timeouts.Stall. It is deliberately not a net.Error timeout: retry loops
+// (oras-go's, publish.RetryPolicy) repeat timeouts, and each repetition
+// would wait for the same silent server again.
 type StallError struct {
 	Host  string
 	Limit time.Duration
@@ -68,10 +74,6 @@ type StallError struct {
 func (e *StallError) Error() string {
 	return fmt.Sprintf("%s did not answer for %s (the per-request timeout)", e.Host, e.Limit)
 }
-func (e *StallError) Timeout() bool   { return true }
-func (e *StallError) Temporary() bool { return false }
-
-var _ net.Error = (*StallError)(nil)
 
 // transport is a clone of http.DefaultTransport with the timeouts, wrapped
 // in the stall guard.
@@ -217,7 +219,7 @@ func NewClient(opts Options) (*auth.Client, error) {
 	tr, guarded := transport(opts.Timeouts)
 	tr.MaxIdleConnsPerHost = 128 // packs are pushed, and tags looked up, concurrently on one host
 	if opts.Insecure || opts.CAFile != "" {
-		cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.Insecure} //nolint:gosec // the insecure input asks for it
+		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 		if opts.CAFile != "" {
 			pool, err := caPool(opts.CAFile)
 			if err != nil {
@@ -226,6 +228,12 @@ func NewClient(opts Options) (*auth.Client, error) {
 			cfg.RootCAs = pool
 		}
 		tr.TLSClientConfig = cfg
+		if opts.Insecure {
+			insecure := tr.Clone()
+			insecure.TLSClientConfig = cfg.Clone()
+			insecure.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the insecure input asks for it, for the registry host
+			guarded.(*stallGuard).next = &insecureHost{host: opts.Host, insecure: insecure, verified: tr}
+		}
 	}
 	c := &auth.Client{
 		Client: &http.Client{
@@ -241,6 +249,36 @@ func NewClient(opts Options) (*auth.Client, error) {
 	}
 	c.SetUserAgent(ua)
 	return c, nil
+}
+
+// insecureHost sends requests to the registry host without TLS
+// verification (the insecure input), and to any other host, such as a token
+// service on another host, with it.
+type insecureHost struct {
+	host     string // host[:port]; "" covers every host
+	insecure http.RoundTripper
+	verified http.RoundTripper
+}
+
+func (h *insecureHost) RoundTrip(req *http.Request) (*http.Response, error) {
+	if h.host == "" || strings.EqualFold(req.URL.Hostname(), hostname(h.host)) {
+		return h.insecure.RoundTrip(req)
+	}
+	resp, err := h.verified.RoundTrip(req)
+	var verify *tls.CertificateVerificationError
+	if err != nil && errors.As(err, &verify) {
+		return nil, fmt.Errorf("%w; insecure skips verification for the registry host %s only, not for %s "+
+			"(a token service gets the credentials): give its CA in ca-file", err, hostname(h.host), req.URL.Hostname())
+	}
+	return resp, err
+}
+
+// hostname is the host of host[:port], without brackets.
+func hostname(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return strings.Trim(hostport, "[]")
 }
 
 // checkRedirect keeps http.Client's limit of 10 redirects and refuses a
