@@ -136,7 +136,8 @@ func tableLines(res *pipeline.Result, version string) []string {
 	tw.Flush()
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	for _, p := range res.Packs {
-		if isProblem(p.Status) {
+		// Cancelled packs share one reason, res.Interrupted, printed once.
+		if isProblem(p.Status) && (p.Status != statusCancelled || res.Interrupted == "") {
 			lines = append(lines, fmt.Sprintf("%s: %s: %s", p.Path, p.Status, reason(p)))
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/pack-publish/pack-publish/internal/gittest"
 	"github.com/pack-publish/pack-publish/internal/pipeline"
+	"github.com/pack-publish/pack-publish/internal/textsafe"
 )
 
 // writePacks writes files (path -> content) under dir.
@@ -479,8 +480,12 @@ func TestGitHub_groupsAndProgress(t *testing.T) {
 func TestMain_folderNamesTheMatrixCannotPass(t *testing.T) {
 	t.Parallel()
 	ws := t.TempDir()
-	for _, dir := range []string{"packs/a,b", "packs/ c", "packs/d ", "packs/good"} {
-		writePacks(t, ws, gittest.Pack(dir, "p"+strings.NewReplacer(",", "", " ", "", "/", "").Replace(dir[6:]), "1.0.0"))
+	for i, dir := range []string{"packs/a,b", "packs/ c", "packs/d ", "packs/e\x1b[31m", "packs/good"} {
+		name := fmt.Sprintf("p%d", i)
+		if dir == "packs/good" {
+			name = "pgood"
+		}
+		writePacks(t, ws, gittest.Pack(dir, name, "1.0.0"))
 	}
 	outFile := filepath.Join(t.TempDir(), "out")
 	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": ws, "GITHUB_OUTPUT": outFile,
@@ -498,8 +503,8 @@ func TestMain_folderNamesTheMatrixCannotPass(t *testing.T) {
 	if want := `{"include":[{"path":"packs/good","name":"pgood","version":"1.0.0"}]}`; got["matrix"] != want {
 		t.Errorf("matrix = %s, want %s", got["matrix"], want)
 	}
-	for _, dir := range []string{"packs/a,b", "packs/ c", "packs/d "} {
-		if !strings.Contains(out.String(), "title=A6::the folder name "+strconvQuote(dir[6:])) {
+	for _, dir := range []string{"packs/a,b", "packs/ c", "packs/d ", "packs/e\x1b[31m"} {
+		if !strings.Contains(out.String(), "title=A6::the folder name "+textsafe.Line(strconvQuote(dir[6:]))) {
 			t.Errorf("no A6 annotation for %q:\n%s", dir, out.String())
 		}
 	}

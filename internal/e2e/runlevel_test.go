@@ -258,6 +258,9 @@ func TestBinary_hangingRegistry(t *testing.T) {
 	if r.code != 1 || len(errs) != 1 || !strings.Contains(errs[0], "timed out after 2s") || !strings.Contains(errs[0], host) {
 		t.Errorf("exit %d, want 1 and one error naming %s and 2s:\n%s", r.code, host, out)
 	}
+	if n := strings.Count(out, "not finished: the run"); n != 0 {
+		t.Errorf("%d per-pack reasons for cancelled packs, want none besides the one error:\n%s", n, out)
+	}
 	if elapsed > 20*time.Second {
 		t.Errorf("the run took %s with timeout 2s", elapsed)
 	}
@@ -324,8 +327,8 @@ func TestBinary_sigint(t *testing.T) {
 	if len(errs) != 1 || !strings.Contains(errs[0], "the run was interrupted") {
 		t.Errorf("%d error lines, want one saying the run was interrupted:\n%s", len(errs), out.String())
 	}
-	if strings.Contains(out.String(), "context canceled") {
-		t.Errorf("output says context canceled:\n%s", out.String())
+	if strings.Contains(out.String(), "context canceled") || strings.Contains(out.String(), "not finished: the run") {
+		t.Errorf("output says context canceled, or gives a reason per cancelled pack:\n%s", out.String())
 	}
 	res := readReport(t, report)
 	cancelled := 0

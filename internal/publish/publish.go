@@ -55,6 +55,11 @@ type Options struct {
 	// writes of one blob link make manifest PUTs fail (see Configs). Nil:
 	// every pack puts it itself.
 	Configs *Configs
+	// DryRun reads and writes nothing: the tag is looked up and compared as
+	// in a real run, and where a real run would push, Pack returns WouldPush
+	// (Digest: the manifest it would push). Same files stay Unchanged and
+	// different ones a *ConflictError, exactly as a real run reports them.
+	DryRun bool
 }
 
 // Status is how a pack ended, spelled as in the contract.
@@ -63,6 +68,7 @@ type Status string
 const (
 	Pushed    Status = "pushed"
 	Unchanged Status = "unchanged"
+	WouldPush Status = "dry-run" // Options.DryRun: a real run would push
 )
 
 // Outcome of publishing one pack.
@@ -171,7 +177,7 @@ func Pack(ctx context.Context, dst oras.Target, tag string, layer Layer, opts Op
 		}
 		return nil
 	})
-	if layer.Size > headThreshold {
+	if layer.Size > headThreshold && !opts.DryRun {
 		g.Go(func() error { haveLayer, _ = dst.Exists(ctx, layerDesc); return nil })
 	}
 	_ = g.Wait()
@@ -192,6 +198,14 @@ func Pack(ctx context.Context, dst oras.Target, tag string, layer Layer, opts Op
 		if !opts.Overwrite {
 			return Outcome{}, &ConflictError{Tag: tag, Existing: existing.desc.Digest, Ours: root.Digest, Diff: diff}
 		}
+	}
+
+	if opts.DryRun {
+		msg := "would push: the tag is not published yet (dry run, nothing written)"
+		if existing != nil {
+			msg = fmt.Sprintf("would replace the published %s, which holds other files (overwrite; dry run, nothing written)", existing.desc.Digest)
+		}
+		return Outcome{Status: WouldPush, Digest: root.Digest, Replaced: existing != nil, Message: msg}, nil
 	}
 
 	// Blobs first (at once), the manifest last: a tag never points at
@@ -285,8 +299,8 @@ func refused(err error) bool {
 // upload of it, truncating it first, so a manifest PUT that reads the link
 // meanwhile finds it empty and is answered 400 "digest invalid" / "manifest
 // blob unknown" (distribution v3 writes a temporary file and renames it).
-// Measured on the Debian docker-registry 2.8.2: 1 in 6 fresh publishes of 3
-// packs x 8 versions lost 5 packs that way. With Configs the first pack
+// Measured on the Debian docker-registry 2.8.2: every fresh publish of 6
+// packs x 20 versions lost 7 to 15 packs that way (BENCHMARKS.md). With Configs the first pack
 // of a repository puts the blob and the others wait for it (alongside their
 // own layer upload) instead of rewriting the link. The zero value is ready.
 type Configs struct {
@@ -480,6 +494,23 @@ func sameContent(ctx context.Context, dst oras.Target, p *Published, ours ocispe
 // created must be fixed, so that its digest is stable and a re-run finds it.
 func BasePath(ctx context.Context, dst oras.Target, created string) (ocispec.Descriptor, bool, error) {
 	mem := memory.New()
+	root, ok, err := hasBasePath(ctx, mem, dst, created)
+	if err != nil || ok {
+		return root, false, err
+	}
+	if err := oras.CopyGraph(ctx, mem, dst, root, oras.DefaultCopyGraphOptions); err != nil {
+		return ocispec.Descriptor{}, false, fmt.Errorf("pushing the base-path artifact: %w", err)
+	}
+	return root, true, nil
+}
+
+// HasBasePath reports, reading only, whether dst holds the base-path
+// artifact BasePath would push, and returns its descriptor.
+func HasBasePath(ctx context.Context, dst oras.Target, created string) (ocispec.Descriptor, bool, error) {
+	return hasBasePath(ctx, memory.New(), dst, created)
+}
+
+func hasBasePath(ctx context.Context, mem *memory.Store, dst oras.Target, created string) (ocispec.Descriptor, bool, error) {
 	root, err := pack(ctx, mem, nil, created)
 	if err != nil {
 		return ocispec.Descriptor{}, false, err
@@ -488,11 +519,5 @@ func BasePath(ctx context.Context, dst oras.Target, created string) (ocispec.Des
 	if err != nil && !errors.Is(err, errdef.ErrNotFound) {
 		return ocispec.Descriptor{}, false, fmt.Errorf("checking the base-path artifact: %w", err)
 	}
-	if ok {
-		return root, false, nil
-	}
-	if err := oras.CopyGraph(ctx, mem, dst, root, oras.DefaultCopyGraphOptions); err != nil {
-		return ocispec.Descriptor{}, false, fmt.Errorf("pushing the base-path artifact: %w", err)
-	}
-	return root, true, nil
+	return root, ok, nil
 }

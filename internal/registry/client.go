@@ -63,8 +63,9 @@ func (t Timeouts) withDefaults() Timeouts {
 }
 
 // StallError is returned when a server made no progress on a request for
-// Timeouts.Stall. It is a timeout (net.Error), but not worth repeating at
-// once: the same server would be waited for again.
+// Timeouts.Stall. It is deliberately not a net.Error timeout: retry loops
+// (oras-go's, publish.RetryPolicy) repeat timeouts, and each repetition
+// would wait for the same silent server again.
 type StallError struct {
 	Host  string
 	Limit time.Duration
@@ -73,10 +74,6 @@ type StallError struct {
 func (e *StallError) Error() string {
 	return fmt.Sprintf("%s did not answer for %s (the per-request timeout)", e.Host, e.Limit)
 }
-func (e *StallError) Timeout() bool   { return true }
-func (e *StallError) Temporary() bool { return false }
-
-var _ net.Error = (*StallError)(nil)
 
 // transport is a clone of http.DefaultTransport with the timeouts, wrapped
 // in the stall guard.

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pack-publish/pack-publish/internal/publish"
 )
 
 // hangingListener accepts connections and never answers; it counts them.
@@ -66,8 +69,9 @@ func TestNewClient_stalledServer(t *testing.T) {
 				t.Errorf("Do() took %s, want about the stall timeout", d)
 			}
 			var ne net.Error
-			if !errors.As(err, &ne) || !ne.Timeout() {
-				t.Errorf("Do() = %v, want a timeout", err)
+			var stall *StallError
+			if !errors.As(err, &stall) && (!errors.As(err, &ne) || !ne.Timeout()) {
+				t.Errorf("Do() = %v, want a stall or a timeout", err)
 			}
 		})
 	}
@@ -170,5 +174,19 @@ func TestNewClient_uploadStall(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("Do() took %s", d)
+	}
+}
+
+// TestStallError_notRetried: neither oras-go's transport nor the pack
+// retry policy repeats a stall, which would wait for the same silent server
+// again (four attempts made a dead registry cost four minutes).
+func TestStallError_notRetried(t *testing.T) {
+	t.Parallel()
+	err := fmt.Errorf("HEAD: %w", &StallError{Host: "h", Limit: time.Minute})
+	if publish.Transient(err) {
+		t.Error("publish.Transient(stall) = true")
+	}
+	if retry, _ := retryPolicy().Retry(0, nil, err); retry >= 0 {
+		t.Errorf("retryPolicy().Retry(stall) = %s, want no retry", retry)
 	}
 }
