@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -46,18 +47,22 @@ func (c *checker) charts() {
 	}
 }
 
-// chartName returns the name of the chart in file (from its Chart.yaml),
-// or the file name without version and extension when it has none.
-func (c *checker) chartName(file string) string {
-	if info := c.chart(file); info.name != "" {
-		return info.name
+// chartNames returns the names a values.yaml section may give the chart
+// in file: the name in its Chart.yaml (Helm's, which Palette documents),
+// then the file name without version and extension (vastcsi-2.6.5.tgz:
+// vastcsi), which some served packs use instead.
+func (c *checker) chartNames(file string) []string {
+	byFile := strings.TrimSuffix(strings.TrimSuffix(path.Base(file), ".tgz"), ".tar.gz")
+	if i := strings.LastIndexByte(byFile, '-'); i > 0 && versionSuffix.MatchString(byFile[i+1:]) {
+		byFile = byFile[:i]
 	}
-	name := strings.TrimSuffix(strings.TrimSuffix(path.Base(file), ".tgz"), ".tar.gz")
-	if i := strings.LastIndexByte(name, '-'); i > 0 && i+1 < len(name) && name[i+1] >= '0' && name[i+1] <= '9' {
-		name = name[:i]
+	if info := c.chart(file); info.name != "" && info.name != byFile {
+		return []string{info.name, byFile}
 	}
-	return name
+	return []string{byFile}
 }
+
+var versionSuffix = regexp.MustCompile(`^[vV]?[0-9]`)
 
 // chart reads the archive file once and remembers what it found.
 func (c *checker) chart(file string) chartInfo {

@@ -80,23 +80,25 @@ func (c *checker) chartSections(file string) {
 	if len(c.pack.Charts) == 0 {
 		return
 	}
-	names := make([]string, len(c.pack.Charts))
+	names := make([][]string, len(c.pack.Charts))
+	var all []string
 	for i, ch := range c.pack.Charts {
-		names[i] = c.chartName(ch)
+		names[i] = c.chartNames(ch)
+		all = append(all, names[i]...)
 	}
 	var stray []string // keys under charts: that name no chart
 	if m := c.lookup("charts"); m != nil && m.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(m.Content); i += 2 {
-			if k := m.Content[i].Value; !slices.Contains(names, k) && m.Content[i+1].Kind == yaml.MappingNode {
+			if k := m.Content[i].Value; !slices.Contains(all, k) && m.Content[i+1].Kind == yaml.MappingNode {
 				stray = append(stray, k)
 			}
 		}
 	}
 	for i, ch := range c.pack.Charts {
-		name := names[i]
-		if c.lookupWithPresets("charts."+name) != nil {
+		if slices.ContainsFunc(names[i], func(n string) bool { return c.lookupWithPresets("charts."+n) != nil }) {
 			continue
 		}
+		name := names[i][0]
 		if len(stray) > 0 {
 			c.find("V4", file, 0, 0, fmt.Sprintf("no charts.%s section for %s (chart name %q), but charts.%s names no chart of the pack", name, ch, name, strings.Join(stray, ", charts.")),
 				fmt.Sprintf("rename the section to charts.%s: Palette passes only that section to the chart", name))

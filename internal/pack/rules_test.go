@@ -219,3 +219,35 @@ func TestLoad_enabledPresetsWithoutPresets(t *testing.T) {
 		t.Errorf("Load() findings = %v, want none", findings)
 	}
 }
+
+// TestLoad_chartSectionNames: a values section may name a chart by its
+// Chart.yaml name or by its file name without version (served packs do
+// both); only a section that matches neither is reported.
+func TestLoad_chartSectionNames(t *testing.T) {
+	t.Parallel()
+	values := func(key string) string {
+		return "pack:\n  content:\n    images:\n      - image: x\ncharts:\n  " + key + ":\n    cpu: 1\n    replicas: 1\nmanifests:\n  app: {}\n"
+	}
+	for file, want := range map[string]map[string]string{
+		"charts/ingress-demo.tgz":   {"demo": "", "ingress-demo": "", "other": "V4"},
+		"charts/demo-v1.2.3.tgz":    {"demo": "", "demo-v1.2.3": "V4"},
+		"charts/demo-chart-2.0.tgz": {"demo-chart": "", "demo": ""},
+	} {
+		for key, rule := range want {
+			fsys := withJSON(basePack(), map[string]any{"charts": []string{file}, "constraints": nil})
+			delete(fsys, "charts/demo-1.2.3.tgz")
+			delete(fsys, "presets.yaml")
+			delete(fsys, "schema.yaml")
+			fsys[file] = &fstest.MapFile{Data: chartTgz("demo")}
+			fsys["values.yaml"] = &fstest.MapFile{Data: []byte(values(key))}
+			_, findings := Load(t.Context(), fsys, Options{})
+			var got string
+			for _, f := range findings {
+				got += f.Rule
+			}
+			if got != rule {
+				t.Errorf("%s with charts.%s: findings %v, want %q", file, key, findings, rule)
+			}
+		}
+	}
+}
