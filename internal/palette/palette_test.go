@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -94,7 +95,7 @@ func TestSync(t *testing.T) {
 		{name: "version not in the registry", edit: func(o *palette.Options) {
 			o.Packs = []palette.Pack{{Name: "hello", Version: "2.0.0"}}
 			o.Timeout = 700 * time.Millisecond
-		}, wantErr: []string{"hello:2.0.0 is still not visible", `last sync status "Completed"`}, syncs: 1},
+		}, wantErr: []string{"hello:2.0.0 is still not visible", `last sync status "Completed"`}, syncs: 3}, // at most 3 syncs
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -347,5 +348,29 @@ func TestSync_staleFailure(t *testing.T) {
 	res, err := palette.Sync(context.Background(), options(t, srv, "harbor-packs"))
 	if err != nil || !res.Synced || res.SyncStatus != "Completed" {
 		t.Fatalf("Sync: %v (%+v)", err, res)
+	}
+}
+
+// TestSync_alreadyRunning: a sync already running when the packs were
+// pushed is waited for (the sync call is answered 409), ends without them,
+// and another is asked for, which finds them.
+func TestSync_alreadyRunning(t *testing.T) {
+	t.Parallel()
+	srv := palettetest.New(t, palettetest.Options{Registries: registries(), Catalog: staticCatalog, Running: true, SyncPolls: 1})
+	var logs []string
+	opts := options(t, srv, "harbor-packs")
+	opts.Logf = func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }
+	res, err := palette.Sync(context.Background(), opts)
+	if err != nil || !res.Synced {
+		t.Fatalf("Sync: %v\n%s", err, strings.Join(logs, "\n"))
+	}
+	conflicts := 0
+	for _, r := range srv.Requests() {
+		if r.Status == http.StatusConflict {
+			conflicts++
+		}
+	}
+	if srv.Syncs(harborUID) != 2 || conflicts != 1 {
+		t.Errorf("%d sync calls, %d answered 409; want 2 and 1\n%s", srv.Syncs(harborUID), conflicts, strings.Join(logs, "\n"))
 	}
 }

@@ -54,11 +54,12 @@ func phaseOf(s string) phase {
 
 // syncer triggers one registry's sync and waits for its packs.
 type syncer struct {
-	c    *client
-	opts Options
-	res  *Result
-	uid  string
-	name string
+	c     *client
+	opts  Options
+	res   *Result
+	uid   string
+	name  string
+	syncs int // asked for so far
 }
 
 func (s *syncer) path(suffix string) string {
@@ -71,6 +72,11 @@ func (s *syncer) status(ctx context.Context) (syncStatus, error) {
 	return st, err
 }
 
+// maxSyncs bounds how many syncs one step asks for: another is asked for
+// when one ends without the packs, as a sync that was already running when
+// they were pushed does.
+const maxSyncs = 3
+
 func (s *syncer) run(ctx context.Context) error {
 	// The sync is asynchronous and returns no job: a sync is told from an
 	// earlier one by its times (or by having been seen running).
@@ -82,8 +88,7 @@ func (s *syncer) run(ctx context.Context) error {
 		return fmt.Errorf("synchronization is turned off for registry %q in Palette, so it never lists new packs; turn it on (Tenant Settings > Registries > OCI Registries > Edit > Synchronization)", s.name)
 	}
 	start := s.opts.Now()
-	err = s.c.call(ctx, fmt.Sprintf("asking Palette to sync registry %q", s.name), http.MethodPost, s.path(""), url.Values{"forceSync": {"false"}}, nil)
-	if err != nil {
+	if err := s.trigger(ctx); err != nil {
 		return err
 	}
 	s.opts.Logf("palette: asked Palette to sync registry %q (%s); waiting for %d pack(s) to appear", s.name, s.uid, len(s.res.Packs))
@@ -114,18 +119,38 @@ func (s *syncer) run(ctx context.Context) error {
 			s.opts.Logf("palette: all %d pack(s) visible in registry %q after %s (sync status %q)", len(s.res.Packs), s.name, s.opts.Now().Sub(start).Round(time.Millisecond), st.Status)
 			return nil
 		}
-		if ph == phaseFailed && ours {
+		switch {
+		case ph == phaseFailed && ours:
 			msg := ""
 			if s.res.SyncMessage != "" {
 				msg = fmt.Sprintf(", %q", s.res.SyncMessage)
 			}
 			return fmt.Errorf("the sync of registry %q failed in Palette (status %q%s) and %s not visible; see the registry under Tenant Settings > Registries in Palette, fix what it reports, then run again (the packs stay pushed)",
 				s.name, s.res.SyncStatus, msg, s.missing())
-		}
-		if ph == phaseDone && ours {
+		case ph == phaseDone && ours && s.syncs < maxSyncs:
+			s.opts.Logf("palette: the sync of registry %q ended (%q) before %s listed; asking for another", s.name, st.Status, s.missing())
+			if err := s.trigger(ctx); err != nil {
+				return s.orTimedOut(ctx, err)
+			}
+			before, sawRunning, round = st, false, 0
+		case ph == phaseDone && ours:
 			s.opts.Logf("palette: sync of registry %q reports %q; %s not visible yet", s.name, st.Status, s.missing())
 		}
 	}
+}
+
+// trigger asks for a sync. A 409 (Palette's answer to a sync already
+// running is not documented) is taken as that: the running sync is waited
+// for, and another asked for if it ends without the packs.
+func (s *syncer) trigger(ctx context.Context) error {
+	s.syncs++
+	err := s.c.call(ctx, fmt.Sprintf("asking Palette to sync registry %q", s.name), http.MethodPost, s.path(""), url.Values{"forceSync": {"false"}}, nil)
+	var herr *HTTPError
+	if errors.As(err, &herr) && herr.Status == http.StatusConflict {
+		s.opts.Logf("palette: Palette answered 409 %s: a sync of registry %q is already running; waiting for it", herr.Answer, s.name)
+		return nil
+	}
+	return err
 }
 
 // lookup asks for each pack not yet confirmed, in order, until one is not

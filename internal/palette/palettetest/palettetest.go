@@ -1,10 +1,16 @@
 // Package palettetest is an in-process fake of the part of Palette's REST API
-// that pack-publish uses, written from Palette's published OpenAPI spec
-// (see shared/reference/palette-api.md): the OCI registry list and specs,
-// the basic and ECR sync endpoints and their status, and the pack lookup by
-// name and registry. A sync is asynchronous: it stays InProgress for a few
-// status polls, then reads what the registry really holds (Catalog) and
-// Palette lists those packs from then on.
+// that pack-publish uses, written from the OpenAPI spec Spectro Cloud
+// publishes ("Palette APIs - 4.9"):
+//
+//	GET  /v1/registries/oci/summary                    (v1OciRegistriesSummary)
+//	GET  /v1/registries/oci/{uid}/{basic|ecr}          (the registry's full spec)
+//	POST /v1/registries/oci/{uid}/{basic|ecr}/sync     (v1BasicOciRegistriesUidSync, v1EcrRegistriesUidSync)
+//	GET  /v1/registries/oci/{uid}/{basic|ecr}/sync/status
+//	GET  /v1/packs/{packName}/registries/{registryUid} (v1PacksNameRegistryUidList)
+//
+// with the ApiKey header and v1Error bodies. A sync is asynchronous: it stays
+// InProgress for a few status polls, then reads what the registry really
+// holds (Catalog), and Palette lists those packs from then on.
 package palettetest
 
 import (
@@ -56,7 +62,11 @@ type Options struct {
 	Fail        bool
 	FailMessage string
 	NeverEnds   bool // the sync stays InProgress forever
-	Forbidden   bool // the sync call is refused with 403
+	// Running: a sync is already running when the fake starts, and it ends
+	// without the packs pushed since (it read the registry before them).
+	// Asking for a sync while one runs is answered 409.
+	Running   bool
+	Forbidden bool // the sync call is refused with 403
 	// RateLimit: the first RateLimit requests are answered 429 with
 	// Retry-After: RetryAfter (default "1").
 	RateLimit  int
@@ -109,6 +119,7 @@ type syncState struct {
 	lastSynced time.Time
 	packs      map[string][]string // what Palette lists
 	prev       *syncState          // before the running sync: shown during StatusLag
+	stale      bool                // the running sync read the registry before the push
 }
 
 // New starts the fake; it stops when the test ends.
@@ -134,6 +145,12 @@ func New(t testing.TB, opts Options) *Server {
 	for _, r := range opts.Registries {
 		// The daily sync ran yesterday and found nothing new.
 		s.syncs[r.UID] = &syncState{status: opts.LastSync, message: opts.LastMessage, lastRun: day, lastSynced: day, packs: map[string][]string{}}
+		if opts.Running {
+			st := s.syncs[r.UID]
+			prev := *st
+			st.prev, st.running, st.stale = &prev, true, true
+			st.status, st.lastRun = "InProgress", time.Now().UTC()
+		}
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/registries/oci/summary", s.summary)
@@ -296,6 +313,10 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	st := s.syncs[reg.UID]
 	st.triggered++
+	if st.running && s.opts.Running {
+		writeError(w, http.StatusConflict, "Conflict", "registry sync is already in progress")
+		return
+	}
 	if !st.running {
 		st.running, st.polls = true, 0
 		prev := *st
@@ -325,7 +346,8 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	var packs map[string][]string
 	var err error
-	if finish && !s.opts.Fail {
+	stale := st.stale
+	if finish && !s.opts.Fail && !stale {
 		if s.opts.Catalog == nil {
 			err = fmt.Errorf("no catalog")
 		} else {
@@ -341,6 +363,9 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 			st.status, st.message = "Failed", s.opts.FailMessage
 		case err != nil:
 			st.status, st.message = "Failed", err.Error()
+		case stale:
+			st.status, st.message, st.stale = "Completed", "", false
+			st.lastSynced = time.Now().UTC()
 		default:
 			st.status, st.message, st.packs = "Completed", "", packs
 			st.lastSynced = time.Now().UTC()
