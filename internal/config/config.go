@@ -478,9 +478,9 @@ func (l *loader) checkAuth(c *Config) {
 			l.fail("username", "password is set but username is empty")
 		}
 	}
-	// A dry run never contacts the registry, so a missing password (secrets
-	// are withheld from fork pull requests and unprotected GitLab branches)
-	// does not stop the validation it is there for.
+	// A dry run with a missing password (secrets are withheld from fork pull
+	// requests and unprotected GitLab branches) does not read the registry
+	// but still validates and builds (a notice says so).
 	if c.Username != "" && c.Password == "" && c.Auth == "auto" && !c.DryRun {
 		l.fail("password", "username is set but password is empty; pass the password as a secret")
 	}

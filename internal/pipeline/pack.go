@@ -213,11 +213,25 @@ func (r *run) pushBasePath(ctx context.Context, res *Result) error {
 		return err
 	}
 	if r.ecr != nil { // ECR: the repositories are created instead
+		if r.cfg.DryRun { // the login was the check; nothing is created
+			return nil
+		}
 		return r.ensureRepository(ctx, repoPath)
 	}
 	repo, err := registry.Repository(r.client, r.cfg.Registry, repoPath, r.cfg.PlainHTTP)
 	if err != nil {
 		return err
+	}
+	if r.cfg.DryRun { // read only: a missing artifact is what a real run would push
+		_, err = r.retry.Do(ctx, func(ctx context.Context) error {
+			_, _, err := publish.HasBasePath(ctx, repo, BasePathCreated)
+			r.registryAnswered()
+			return err
+		})
+		if err != nil {
+			return r.withHint(fmt.Errorf("reading the base-path artifact of %s/%s: %w", r.cfg.Registry, repoPath, err))
+		}
+		return nil
 	}
 	var (
 		desc   ocispec.Descriptor
@@ -240,8 +254,9 @@ func (r *run) pushBasePath(ctx context.Context, res *Result) error {
 	return nil
 }
 
-// publish archives one valid pack and pushes it (or, in a dry run, computes
-// the manifest it would push).
+// publish archives one valid pack and pushes it (or, in a dry run, looks
+// its tag up and reports what a real run would do; without the registry,
+// computes the manifest it would push).
 func (r *run) publish(ctx context.Context, it *item) {
 	name, version := it.res.Name, it.res.Version
 	it.res.Reference = r.reference(name, version)
@@ -292,6 +307,7 @@ func (r *run) publish(ctx context.Context, it *item) {
 		Overwrite:       r.cfg.Overwrite,
 		MountConfigFrom: r.mountFrom,
 		Configs:         &r.configs,
+		DryRun:          r.cfg.DryRun,
 		// Only when the digests differ: our files are read back from our own
 		// archive then, rather than hashed while every archive is written.
 		SameFiles: func(ctx context.Context, existing io.Reader) ([]string, error) {
@@ -311,7 +327,7 @@ func (r *run) publish(ctx context.Context, it *item) {
 			return archive.Diff(ours, theirs), nil
 		},
 	}
-	if dst == nil { // dry run
+	if dst == nil { // a dry run that does not read the registry
 		_, desc, err := publish.Manifest(ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: layer.Digest, Size: layer.Size,
 			Annotations: map[string]string{ocispec.AnnotationTitle: opts.Title}}, opts.Created)
 		if err != nil {
@@ -417,7 +433,7 @@ var errNotLookedUp = errors.New("not looked up")
 // The returned wait blocks until every lookup has ended.
 func (r *run) lookAhead(ctx context.Context, items []*item) (wait func()) {
 	var wg sync.WaitGroup
-	if r.cfg.DryRun {
+	if r.client == nil && r.layout == nil { // a dry run that does not read the registry
 		return wg.Wait
 	}
 	var valid []*item
@@ -553,7 +569,7 @@ func (r *run) reference(name, version string) string {
 func (r *run) destination(ctx context.Context, it *item) (oras.Target, string, error) {
 	name, version := it.res.Name, it.res.Version
 	switch {
-	case r.cfg.DryRun:
+	case r.client == nil && r.layout == nil: // a dry run that does not read the registry
 		return nil, "", nil
 	case r.layout != nil:
 		return r.layout, name + "-" + version, nil
@@ -568,7 +584,7 @@ func (r *run) destination(ctx context.Context, it *item) (oras.Target, string, e
 			return nil, "", err
 		}
 	}
-	if r.ecr != nil {
+	if r.ecr != nil && !r.cfg.DryRun { // a dry run creates nothing: a missing repository reads as an absent tag
 		if err := r.ensureRepository(ctx, repoPath); err != nil {
 			return nil, "", err
 		}
@@ -582,10 +598,12 @@ const memoryLimit = 2 << 20
 
 // build archives the pack, hashing it on the way. Small archives stay in
 // memory (their uploads can then be retried request by request); larger
-// ones go to a temporary file. A dry run keeps nothing but the digest.
+// ones go to a temporary file. A dry run that does not read the registry
+// keeps nothing but the digest (one that does may need the archive to
+// compare it with the published one).
 func (r *run) build(ctx context.Context, it *item) (publish.Layer, error) {
 	h := sha256.New()
-	sink := &spill{limit: memoryLimit, dir: r.tmp, name: archive.FileName(it.res.Name, it.res.Version), discard: r.cfg.DryRun}
+	sink := &spill{limit: memoryLimit, dir: r.tmp, name: archive.FileName(it.res.Name, it.res.Version), discard: r.client == nil && r.layout == nil}
 	defer sink.closeFile()
 	cw := &countWriter{w: io.MultiWriter(sink, h)}
 	top := filepath.Base(filepath.Join(r.cfg.Workspace, filepath.FromSlash(it.dir)))

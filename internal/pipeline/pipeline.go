@@ -184,7 +184,12 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		if ctx.Err() != nil && !errors.Is(err, ErrConfig) {
 			return finish(), nil
 		}
-		return nil, r.preflightError(err)
+		// A dry run that cannot read the registry still validates and
+		// builds; an unusable configuration stops it all the same.
+		if !cfg.DryRun || errors.Is(err, ErrConfig) {
+			return nil, r.preflightError(err)
+		}
+		r.notChecked(res, r.secrets.Error(err).Error())
 	}
 	basePath := make(chan error, 1)
 	if len(items) > 0 {
@@ -205,7 +210,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		if ctx.Err() != nil {
 			return finish(), nil
 		}
-		return nil, r.preflightError(err)
+		if !cfg.DryRun {
+			return nil, r.preflightError(err)
+		}
+		r.notChecked(res, r.secrets.Error(err).Error())
 	}
 	r.waitingFor = ""
 	lookCtx, stopLookups := context.WithCancel(ctx)
@@ -331,11 +339,28 @@ func (r *run) each(ctx context.Context, items []*item, fn func(context.Context, 
 	_ = g.Wait()
 }
 
+// notChecked makes a dry run stop reading the registry, and says why: its
+// packs are then dry-run whatever the registry holds.
+func (r *run) notChecked(res *Result, why string) {
+	r.client, r.ecr = nil, nil
+	res.Destination = "dry run (nothing written; the registry was not checked)"
+	res.Notices = append(res.Notices, "dry run: the registry was not checked ("+why+"), so a conflict with a published "+
+		"version cannot show here; every valid pack is dry-run")
+}
+
+// openDestination opens the registry or the OCI layout. A dry run opens the
+// registry too, to read it, when it can: with no registry, or with a
+// username whose password is empty (secrets are withheld from pull requests
+// from forks), it reads nothing, and a notice says so.
 func (r *run) openDestination(ctx context.Context) error {
 	cfg := r.cfg
 	switch {
-	case cfg.DryRun:
-		return nil
+	case cfg.DryRun && cfg.Registry == "":
+		return &notCheckedError{"no registry is set"}
+	case cfg.DryRun && cfg.Username != "" && cfg.Password == "":
+		return &notCheckedError{"username is set but password is empty, as in pull requests from forks, which get no secrets"}
+	case cfg.DryRun && cfg.OCILayout != "":
+		return &notCheckedError{"oci-layout is set"}
 	case cfg.OCILayout != "":
 		// Repository content cannot redirect the layout (contract, Safety).
 		if err := safefile.CheckDir(cfg.Workspace, cfg.OCILayout); err != nil {
@@ -388,8 +413,16 @@ func (r *run) openDestination(ctx context.Context) error {
 	return nil
 }
 
+// notCheckedError is why a dry run does not read the registry; it is not
+// a failure.
+type notCheckedError struct{ why string }
+
+func (e *notCheckedError) Error() string { return e.why }
+
 func destination(cfg *config.Config) string {
 	switch {
+	case cfg.DryRun && cfg.Registry != "":
+		return "dry run against " + path.Join(cfg.Registry, cfg.BasePath) + " (read only, nothing written)"
 	case cfg.DryRun:
 		return "dry run (nothing written)"
 	case cfg.OCILayout != "":

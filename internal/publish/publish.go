@@ -55,6 +55,11 @@ type Options struct {
 	// writes of one blob link make manifest PUTs fail (see Configs). Nil:
 	// every pack puts it itself.
 	Configs *Configs
+	// DryRun reads and writes nothing: the tag is looked up and compared as
+	// in a real run, and where a real run would push, Pack returns WouldPush
+	// (Digest: the manifest it would push). Same files stay Unchanged and
+	// different ones a *ConflictError, exactly as a real run reports them.
+	DryRun bool
 }
 
 // Status is how a pack ended, spelled as in the contract.
@@ -63,6 +68,7 @@ type Status string
 const (
 	Pushed    Status = "pushed"
 	Unchanged Status = "unchanged"
+	WouldPush Status = "dry-run" // Options.DryRun: a real run would push
 )
 
 // Outcome of publishing one pack.
@@ -171,7 +177,7 @@ func Pack(ctx context.Context, dst oras.Target, tag string, layer Layer, opts Op
 		}
 		return nil
 	})
-	if layer.Size > headThreshold {
+	if layer.Size > headThreshold && !opts.DryRun {
 		g.Go(func() error { haveLayer, _ = dst.Exists(ctx, layerDesc); return nil })
 	}
 	_ = g.Wait()
@@ -192,6 +198,14 @@ func Pack(ctx context.Context, dst oras.Target, tag string, layer Layer, opts Op
 		if !opts.Overwrite {
 			return Outcome{}, &ConflictError{Tag: tag, Existing: existing.desc.Digest, Ours: root.Digest, Diff: diff}
 		}
+	}
+
+	if opts.DryRun {
+		msg := "would push: the tag is not published yet (dry run, nothing written)"
+		if existing != nil {
+			msg = fmt.Sprintf("would replace the published %s, which holds other files (overwrite; dry run, nothing written)", existing.desc.Digest)
+		}
+		return Outcome{Status: WouldPush, Digest: root.Digest, Replaced: existing != nil, Message: msg}, nil
 	}
 
 	// Blobs first (at once), the manifest last: a tag never points at
@@ -480,6 +494,23 @@ func sameContent(ctx context.Context, dst oras.Target, p *Published, ours ocispe
 // created must be fixed, so that its digest is stable and a re-run finds it.
 func BasePath(ctx context.Context, dst oras.Target, created string) (ocispec.Descriptor, bool, error) {
 	mem := memory.New()
+	root, ok, err := hasBasePath(ctx, mem, dst, created)
+	if err != nil || ok {
+		return root, false, err
+	}
+	if err := oras.CopyGraph(ctx, mem, dst, root, oras.DefaultCopyGraphOptions); err != nil {
+		return ocispec.Descriptor{}, false, fmt.Errorf("pushing the base-path artifact: %w", err)
+	}
+	return root, true, nil
+}
+
+// HasBasePath reports, reading only, whether dst holds the base-path
+// artifact BasePath would push, and returns its descriptor.
+func HasBasePath(ctx context.Context, dst oras.Target, created string) (ocispec.Descriptor, bool, error) {
+	return hasBasePath(ctx, memory.New(), dst, created)
+}
+
+func hasBasePath(ctx context.Context, mem *memory.Store, dst oras.Target, created string) (ocispec.Descriptor, bool, error) {
 	root, err := pack(ctx, mem, nil, created)
 	if err != nil {
 		return ocispec.Descriptor{}, false, err
@@ -488,11 +519,5 @@ func BasePath(ctx context.Context, dst oras.Target, created string) (ocispec.Des
 	if err != nil && !errors.Is(err, errdef.ErrNotFound) {
 		return ocispec.Descriptor{}, false, fmt.Errorf("checking the base-path artifact: %w", err)
 	}
-	if ok {
-		return root, false, nil
-	}
-	if err := oras.CopyGraph(ctx, mem, dst, root, oras.DefaultCopyGraphOptions); err != nil {
-		return ocispec.Descriptor{}, false, fmt.Errorf("pushing the base-path artifact: %w", err)
-	}
-	return root, true, nil
+	return root, ok, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -203,5 +204,67 @@ func TestPack_streamsLayerFromOpen(t *testing.T) {
 	out, err := Pack(context.Background(), store, "1.0.0", layerOf(big, &opens), opts(nil))
 	if err != nil || opens != 1 {
 		t.Fatalf("Pack() = %+v, %v, opens %d; want one open", out, err, opens)
+	}
+}
+
+// TestPack_dryRun: a dry run reports what a real run would, and the
+// registry sees reads only.
+func TestPack_dryRun(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"tls-basic", "tls-harbor"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			dst, srv := targets(t)[name](t)
+			dry := func(diff []string, overwrite bool) Options {
+				o := opts(diff)
+				o.DryRun, o.Overwrite = true, overwrite
+				return o
+			}
+			v1 := []byte("archive v1")
+			_, want, _ := Manifest(ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: digest.FromBytes(v1), Size: int64(len(v1)),
+				Annotations: map[string]string{ocispec.AnnotationTitle: "demo-1.0.0.tar.gz"}}, created)
+			for _, tc := range []struct {
+				name       string
+				publish    bool // publish v1 for real first
+				layer      []byte
+				o          Options
+				want       Status
+				conflict   bool
+				replaced   bool
+				wantDigest digest.Digest
+			}{
+				{name: "absent", layer: v1, o: dry(nil, false), want: WouldPush, wantDigest: want.Digest},
+				{name: "same", publish: true, layer: v1, o: dry(nil, false), want: Unchanged, wantDigest: want.Digest},
+				{name: "same files", layer: []byte("archive v1, other gzip"), o: dry(nil, false), want: Unchanged, wantDigest: want.Digest},
+				{name: "different", layer: []byte("archive v2"), o: dry([]string{"values.yaml (content differs)"}, false), conflict: true},
+				{name: "overwrite", layer: []byte("archive v2"), o: dry([]string{"values.yaml (content differs)"}, true), want: WouldPush, replaced: true},
+			} {
+				if tc.publish {
+					if _, err := Pack(ctx, dst, "1.0.0", layerOf(v1, nil), opts(nil)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				srv.Reset()
+				out, err := Pack(ctx, dst, "1.0.0", layerOf(tc.layer, nil), tc.o)
+				var conflict *ConflictError
+				switch {
+				case tc.conflict:
+					if !errors.As(err, &conflict) {
+						t.Errorf("%s: Pack() = %+v, %v; want a ConflictError", tc.name, out, err)
+					}
+				case err != nil || out.Status != tc.want || out.Replaced != tc.replaced || (tc.wantDigest != "" && out.Digest != tc.wantDigest):
+					t.Errorf("%s: Pack() = %+v, %v; want %s (replaced %v, digest %s)", tc.name, out, err, tc.want, tc.replaced, tc.wantDigest)
+				}
+				for _, r := range srv.Requests() {
+					if r.Method != http.MethodGet && r.Method != http.MethodHead {
+						t.Errorf("%s: the dry run sent %s %s", tc.name, r.Method, r.Path)
+					}
+				}
+			}
+			if desc, err := dst.Resolve(ctx, "1.0.0"); err != nil || desc.Digest != want.Digest {
+				t.Errorf("after the dry runs the tag resolves to %v (%v), want the first publish's %s", desc.Digest, err, want.Digest)
+			}
+		})
 	}
 }

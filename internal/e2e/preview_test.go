@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/pack-publish/pack-publish/internal/ecr/ecrtest"
+	"github.com/pack-publish/pack-publish/internal/registrytest"
+)
+
+// TestECR_dryRunCreatesNothing: a pull-request dry run on ECR logs in and
+// reads, but creates no repository and writes nothing; the packs that are
+// not published yet are dry-run. Not parallel: the SDK reads the process
+// environment.
+func TestECR_dryRunCreatesNothing(t *testing.T) {
+	const role = "arn:aws:iam::123456789012:role/pack-publisher"
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic, Username: "AWS", Password: ecrtest.DefaultPassword})
+	aws := ecrtest.New(t, ecrtest.Options{RoleARN: role, Subject: "repo:octo-org/packs:pull_request", ProxyEndpoint: "https://" + reg.Host})
+	aws.Setenv(t)
+	oidc := ecrtest.NewOIDC(t, map[string]any{"sub": "repo:octo-org/packs:pull_request"})
+	env := newGHEnv(t, workspace(t), map[string]string{
+		"registry": reg.Host, "base-path": "team-a", "auth": "ecr", "role-to-assume": role, "aws-region": "eu-west-1",
+		"ca-file": reg.CAFile, "detect": "all", "packs-dir": "packs", "dry-run": "true",
+	})
+	for k, v := range oidc.Env() {
+		env.vars[k] = v
+	}
+	r := env.run(t)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, p := range decodePublished(t, env.outputs(t)["published"]) {
+		if p.Status != "dry-run" || !strings.Contains(p.Message, "would push") {
+			t.Errorf("%s: %s (%s), want dry-run: would push", p.Path, p.Status, p.Message)
+		}
+	}
+	if got := aws.Created(); len(got) != 0 {
+		t.Errorf("a dry run created the ECR repositories %v", got)
+	}
+	if len(reg.Requests()) == 0 {
+		t.Errorf("the dry run did not read the registry")
+	}
+	for _, req := range reg.Requests() {
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			t.Errorf("the dry run sent %s %s", req.Method, req.Path)
+		}
+	}
+	if strings.Contains(r.stdout, "registry was not checked") {
+		t.Errorf("the registry was read, yet a notice says it was not:\n%s", r.stdout)
+	}
+}
+
+// TestGitHub_forkDryRunNotice: a pull request from a fork gets no secrets:
+// the dry run validates and builds every pack, reads nothing, and one
+// ::notice:: says the registry was not checked and why.
+func TestGitHub_forkDryRunNotice(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic})
+	env := newGHEnv(t, workspace(t), map[string]string{
+		"registry": reg.Host, "base-path": "team-a", "username": "robot$ci", "password": "",
+		"ca-file": reg.CAFile, "detect": "all", "packs-dir": "packs", "dry-run": "true",
+	})
+	r := env.run(t)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := strings.Count(r.stdout, "::notice::dry run: the registry was not checked (username is set but password is empty"); n != 1 {
+		t.Errorf("%d notices saying the registry was not checked, want 1:\n%s", n, r.stdout)
+	}
+	if n := len(reg.Requests()); n != 0 {
+		t.Errorf("the dry run sent %d requests to the registry, want none", n)
+	}
+	for _, p := range decodePublished(t, env.outputs(t)["published"]) {
+		if p.Status != "dry-run" {
+			t.Errorf("%s: %s (%s), want dry-run", p.Path, p.Status, p.Message)
+		}
+	}
+}
