@@ -103,6 +103,18 @@ func TestSummary_placeholderShows(t *testing.T) {
 	}
 }
 
+// TestSummary_withinGitHubLimit: GitHub refuses a step summary over 1 MiB
+// (and the step fails); 5000 packs, failed or pushed, stay well within it.
+func TestSummary_withinGitHubLimit(t *testing.T) {
+	t.Parallel()
+	for _, st := range []pipeline.Status{pipeline.StatusPushed, pipeline.StatusFailed, statusConflict} {
+		res := manyPacks(5000, func(int) pipeline.Status { return st }, "pushing: response status code 500: internal error")
+		if n := len(summaryMarkdown(res, "v1")); n > 900<<10 {
+			t.Errorf("%s: the summary of 5000 packs is %d bytes", st, n)
+		}
+	}
+}
+
 func TestOutputs_empty(t *testing.T) {
 	t.Parallel()
 	got := map[string]string{}

@@ -17,8 +17,11 @@ const (
 	// maxReason: longer reasons are cut in tables; the full text is in the
 	// pack's details.
 	maxReason = 240
-	// maxDetails bounds the per-pack details blocks (GitHub keeps 1 MiB).
-	maxDetails = 50
+	// maxDetails bounds the per-pack details blocks and maxPackRows the
+	// rows of the pack tables: GitHub refuses a step summary over 1 MiB.
+	maxDetails     = 50
+	maxPackRows    = 1000
+	maxProblemRows = 300
 )
 
 // summaryMarkdown renders the GitHub step summary: a headline with the
@@ -66,7 +69,10 @@ func summaryMarkdown(res *pipeline.Result, version string) string {
 	if problems > 0 {
 		b.WriteString("### Problems\n\n")
 		rows := problemRows(res)
-		table := "| pack | status | reason |\n|---|---|---|\n" + strings.Join(rows, "")
+		table := "| pack | status | reason |\n|---|---|---|\n" + strings.Join(rows[:min(len(rows), maxProblemRows)], "")
+		if more := len(rows) - maxProblemRows; more > 0 {
+			table += fmt.Sprintf("\nThe other %d problems are in the log and in report-file.\n", more)
+		}
 		b.WriteString(folded(table, len(rows), fmt.Sprintf("%d problem(s)", len(rows))))
 	}
 	writeDetails(&b, res)
@@ -75,9 +81,12 @@ func summaryMarkdown(res *pipeline.Result, version string) string {
 		b.WriteString("### Packs\n\n")
 		var rows strings.Builder
 		rows.WriteString("| pack | version | status | size | digest | reference |\n|---|---|---|---|---|---|\n")
-		for _, p := range res.Packs {
+		for _, p := range res.Packs[:min(len(res.Packs), maxPackRows)] {
 			fmt.Fprintf(&rows, "| %s | %s | %s\u00a0%s | %s | %s | %s |\n", textsafe.MarkdownCode(p.Path), textsafe.Markdown(p.Version),
 				statusIcon(p.Status), textsafe.Markdown(string(p.Status)), strings.ReplaceAll(humanSize(p.Size), " ", "\u00a0"), digestCell(p.Digest), referenceCell(p.Reference))
+		}
+		if more := len(res.Packs) - maxPackRows; more > 0 {
+			fmt.Fprintf(&rows, "\nThe other %d packs are in the log and in report-file.\n", more)
 		}
 		b.WriteString(folded(rows.String(), len(res.Packs), fmt.Sprintf("All %d packs", len(res.Packs))))
 		if digests := fullDigests(res); digests != "" {
@@ -298,7 +307,7 @@ func referenceCell(ref string) string {
 // fullDigests lists every pack's full reference and digests, or "".
 func fullDigests(res *pipeline.Result) string {
 	var b strings.Builder
-	for _, p := range res.Packs {
+	for _, p := range res.Packs[:min(len(res.Packs), maxPackRows)] {
 		if p.Digest == "" && p.LayerDigest == "" {
 			continue
 		}
