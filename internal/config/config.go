@@ -53,6 +53,7 @@ type Config struct {
 	// its version.
 	CheckVersionIncrement bool
 	ReportFile            string // absolute or empty
+	CommentFile           string // absolute or empty: the preview as a pull-request comment
 	DotenvFile            string // absolute or empty
 	// Timeout bounds the whole run (the timeout input).
 	Timeout time.Duration
@@ -220,6 +221,7 @@ func Load(spec Spec, src Source) (*Config, error) {
 	}
 	c.OCILayout = written("oci-layout")
 	c.ReportFile = written("report-file")
+	c.CommentFile = written("comment-file")
 	c.DotenvFile = written("dotenv-file")
 	if getenv("GITLAB_CI") != "" {
 		// GitLab refuses a dotenv report over 5 KiB: the full report goes here.
