@@ -100,13 +100,26 @@ func (c *checker) chartSections(file string) {
 		}
 		name := names[i][0]
 		if len(stray) > 0 {
-			c.find("V4", file, 0, 0, fmt.Sprintf("no charts.%s section for %s (chart name %q), but charts.%s names no chart of the pack", name, ch, name, strings.Join(stray, ", charts.")),
+			c.find("V4", file, 0, 0, fmt.Sprintf("no charts.%s section for %s (chart name %q), but %s no chart of the pack", name, ch, name, strayList(stray)),
 				fmt.Sprintf("rename the section to charts.%s: Palette passes only that section to the chart", name))
 			continue
 		}
 		c.find("V7", file, 0, 0, fmt.Sprintf("no charts.%s section for %s: the chart deploys with its own defaults", name, ch),
 			fmt.Sprintf("add charts: {%s: {...}} with the values users may change", name))
 	}
+}
+
+// strayList names the stray sections, the first few of them.
+func strayList(stray []string) string {
+	const shown = 3
+	if len(stray) == 1 {
+		return "charts." + stray[0] + " names"
+	}
+	s := "charts." + strings.Join(stray[:min(len(stray), shown)], ", charts.")
+	if len(stray) > shown {
+		s += fmt.Sprintf(" and %d more", len(stray)-shown)
+	}
+	return s + " name"
 }
 
 // imageKeys are the keys of a pack.content.images entry.

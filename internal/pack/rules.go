@@ -261,7 +261,7 @@ func ParseIgnore(ids []string) (Ignore, error) {
 		}
 	}
 	if len(bad) > 0 {
-		return nil, fmt.Errorf("%s; the rules are listed in the README (Validation rules)", strings.Join(bad, "; "))
+		return nil, fmt.Errorf("%s; the README lists the rules under \"What is validated\"", strings.Join(bad, "; "))
 	}
 	return ig, nil
 }

@@ -70,7 +70,7 @@ func TestParseIgnore(t *testing.T) {
 		{[]string{"N7", "v5", " F4 "}, Ignore{"N7": true, "V5": true, "F4": true}, ""},
 		{[]string{"N77"}, nil, `"N77" is not a rule id (did you mean N7?)`},
 		{[]string{"V55", "F1"}, nil, `"V55" is not a rule id (did you mean V5?); F1 cannot be ignored`},
-		{[]string{"lint"}, nil, `"lint" is not a rule id; the rules are listed`},
+		{[]string{"lint"}, nil, `"lint" is not a rule id; the README lists the rules`},
 	}
 	for _, tc := range tests {
 		got, err := ParseIgnore(tc.ids)
@@ -249,5 +249,25 @@ func TestLoad_chartSectionNames(t *testing.T) {
 				t.Errorf("%s with charts.%s: findings %v, want %q", file, key, findings, rule)
 			}
 		}
+	}
+}
+
+// TestLoad_strayChartSections: old packs that put the chart's values
+// right under charts: get one V4 naming the first few keys.
+func TestLoad_strayChartSections(t *testing.T) {
+	t.Parallel()
+	fsys := basePack()
+	delete(fsys, "presets.yaml")
+	fsys["values.yaml"] = &fstest.MapFile{Data: []byte("pack:\n  content:\n    images:\n      - image: x\ncharts:\n  rbac: {create: true}\n  slack: {enabled: false}\n  resources: {}\n  image: {tag: 1}\n  cpu: 1\n  replicas: 1\nmanifests:\n  app: {}\n")}
+	_, findings := Load(t.Context(), fsys, Options{})
+	want := `no charts.demo section for charts/demo-1.2.3.tgz (chart name "demo"), but charts.rbac, charts.slack, charts.resources and 1 more name no chart of the pack`
+	var v4 []string
+	for _, f := range findings {
+		if f.Rule == "V4" {
+			v4 = append(v4, f.Message)
+		}
+	}
+	if diff := cmp.Diff([]string{want}, v4); diff != "" {
+		t.Errorf("V4 findings (-want +got):\n%s\nall: %v", diff, findings)
 	}
 }

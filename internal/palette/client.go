@@ -16,8 +16,12 @@ import (
 )
 
 // maxBody bounds what is read of one answer: a pack lookup carries the
-// pack's values and README, the registry list one entry per registry.
-const maxBody = 8 << 20
+// values and README of every version of the pack, the registry list one
+// entry per registry.
+const maxBody = 64 << 20
+
+// errTooLarge: an answer beyond maxBody; asking again would not help.
+var errTooLarge = fmt.Errorf("answer larger than %d MiB", maxBody>>20)
 
 // maxAnswer bounds how much of Palette's answer an error quotes.
 const maxAnswer = 300
@@ -75,6 +79,8 @@ func (c *client) call(ctx context.Context, op, method, path string, query url.Va
 	for {
 		status, header, body, err := c.once(ctx, method, u.String())
 		switch {
+		case errors.Is(err, errTooLarge):
+			return fmt.Errorf("%s: %s %s: %w; check palette-url", op, method, path, err)
 		case err != nil:
 			if ctx.Err() != nil {
 				return c.expired(ctx, op, last)
@@ -156,7 +162,7 @@ func (c *client) once(ctx context.Context, method, u string) (int, http.Header, 
 		return 0, nil, nil, err
 	}
 	if len(body) > maxBody {
-		return 0, nil, nil, fmt.Errorf("answer larger than %d MiB", maxBody>>20)
+		return 0, nil, nil, errTooLarge
 	}
 	return resp.StatusCode, resp.Header, body, nil
 }

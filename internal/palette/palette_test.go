@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -372,5 +374,27 @@ func TestSync_alreadyRunning(t *testing.T) {
 	}
 	if srv.Syncs(harborUID) != 2 || conflicts != 1 {
 		t.Errorf("%d sync calls, %d answered 409; want 2 and 1\n%s", srv.Syncs(harborUID), conflicts, strings.Join(logs, "\n"))
+	}
+}
+
+// TestSync_hugeAnswer: an answer beyond the cap fails at once, unread
+// beyond it and not asked again.
+func TestSync_hugeAnswer(t *testing.T) {
+	t.Parallel()
+	var requests atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		chunk := []byte(strings.Repeat(" ", 1<<20))
+		for range 65 {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	_, err := palette.Sync(context.Background(), palette.Options{URL: srv.URL, APIKey: "k", Registry: "r", Kind: palette.KindBasic,
+		Host: "h", Packs: pushed, Transport: srv.Client().Transport, Timeout: 20 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "answer larger than 64 MiB") || requests.Load() != 1 {
+		t.Fatalf("err = %v after %d requests", err, requests.Load())
 	}
 }
