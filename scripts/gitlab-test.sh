@@ -58,6 +58,9 @@ got=$(gcl --list-csv | job_list) || fail "gitlab-ci-local --list-csv: $(cat "$tm
 	fail "push to main: jobs $got"
 got=$(gcl --list-csv "${mr[@]}" | job_list) || fail "gitlab-ci-local --list-csv (merge request): $(cat "$tmp/gcl.err")"
 [[ $got == "publish-packs;on_success " ]] || fail "merge request: jobs $got"
+got=$(gcl --list-csv "${mr[@]}" --variable PREVIEW_COMMENT_TOKEN=x | job_list) ||
+	fail "gitlab-ci-local --list-csv (merge request, comment token): $(cat "$tmp/gcl.err")"
+[[ $got == "publish-packs;on_success comment-merge-request;always " ]] || fail "merge request with a comment token: jobs $got"
 gcl --validate-dependency-chain >/dev/null || fail "needs: $(cat "$tmp/gcl.err")"
 
 echo "--- merge request pipeline: publish-packs is a dry run without a password"
@@ -65,6 +68,9 @@ gcl --force-shell-executor "${mr[@]}" publish-packs >"$tmp/mr.log" || fail "merg
 report=$proj/.gitlab-ci-local/artifacts/publish-packs/.gitlab-ci-reports/dotenv/pack-publish.env
 grep -q '^PACK_PUBLISH_PUBLISHED=.*"status":"dry-run"' "$report" || fail "dotenv report: $(cat "$report")"
 grep -qx 'PACK_PUBLISH_ANY_CHANGED=true' "$report" || fail "dotenv report: $(cat "$report")"
+comment=$proj/.gitlab-ci-local/artifacts/publish-packs/pack-publish-comment.md
+head -n 1 "$comment" | grep -qx '<!-- pack-publish -->' || fail "comment artifact: $(head -c 300 "$comment" 2>&1)"
+grep -q 'the registry was not checked' "$comment" || fail "comment artifact lacks the not-checked notice: $(cat "$comment")"
 
 echo "--- default branch: show-published sees publish-packs' outputs"
 rm -rf "$proj/.gitlab-ci-local" "$proj/pack-publish.env"

@@ -115,6 +115,12 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 			code = exitFailed
 		}
 	}
+	if cfg.CommentFile != "" {
+		if err := safefile.WriteFile(cfg.Workspace, cfg.CommentFile, []byte(commentMarkdown(res, env.Version)), 0o644); err != nil {
+			fe.problem(pack.Finding{Severity: pack.SeverityError, Message: fmt.Errorf("writing comment-file: %w", err).Error()})
+			code = exitFailed
+		}
+	}
 	return code
 }
 
@@ -122,7 +128,7 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 // link, or lies below one in the workspace (contract, Safety).
 func checkOutputFiles(cfg *config.Config) error {
 	var errs []error
-	for _, f := range []struct{ input, path string }{{"dotenv-file", cfg.DotenvFile}, {"report-file", cfg.ReportFile}} {
+	for _, f := range []struct{ input, path string }{{"dotenv-file", cfg.DotenvFile}, {"report-file", cfg.ReportFile}, {"comment-file", cfg.CommentFile}} {
 		if f.path == "" {
 			continue
 		}

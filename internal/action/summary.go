@@ -42,7 +42,7 @@ func summaryMarkdown(res *pipeline.Result, version string) string {
 		b.WriteString("## pack-publish: no packs selected\n\n")
 	case problems > 0:
 		fmt.Fprintf(&b, "## ❌ pack-publish: %d of %d pack(s) need attention\n\n", problems, len(res.Packs))
-	case c[pipeline.StatusDryRun] > 0:
+	case c[pipeline.StatusDryRun] > 0 || strings.HasPrefix(res.Destination, "dry run"):
 		fmt.Fprintf(&b, "## 🔍 pack-publish: %d pack(s) checked, nothing written\n\n", len(res.Packs))
 	default:
 		fmt.Fprintf(&b, "## ✅ pack-publish: %d pack(s) published\n\n", len(res.Packs))

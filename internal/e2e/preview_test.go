@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -75,5 +77,72 @@ func TestGitHub_forkDryRunNotice(t *testing.T) {
 		if p.Status != "dry-run" {
 			t.Errorf("%s: %s (%s), want dry-run", p.Path, p.Status, p.Message)
 		}
+	}
+}
+
+// TestGitHub_pullRequestPreviewComment: the pull request edits a published
+// pack without a version bump. Its dry run reads the registry, fails the
+// check (exit 1) with the conflict, and writes the preview to comment-file
+// for the sticky comment: marker first, the conflict with the differing
+// file and the fix, the other packs unchanged. A comment-file that the
+// repository planted as a symlink is refused before anything runs.
+func TestGitHub_pullRequestPreviewComment(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic})
+	ws := workspace(t)
+	inputs := map[string]string{
+		"registry": reg.Host, "base-path": "team-a", "username": reg.Username, "password": reg.Password,
+		"ca-file": reg.CAFile, "detect": "all", "packs-dir": "packs",
+	}
+	if r := newGHEnv(t, ws, inputs).run(t); r.code != 0 {
+		t.Fatalf("publishing: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	writeFile(t, filepath.Join(ws, "packs/hello-universe/values.yaml"), []byte("pack:\n  namespace: edited-in-the-pull-request\n"))
+	gitRun(t, ws, "commit", "-q", "-am", "edit without a bump")
+
+	inputs["dry-run"], inputs["comment-file"] = "true", "pack-publish-comment.md"
+	reg.Reset()
+	env := newGHEnv(t, ws, inputs)
+	r := env.run(t)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (a conflict fails the pull request check)\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, req := range reg.Requests() {
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			t.Errorf("the dry run sent %s %s", req.Method, req.Path)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(ws, "pack-publish-comment.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	comment := string(b)
+	if !strings.HasPrefix(comment, "<!-- pack-publish -->\n") {
+		t.Errorf("comment does not start with the sticky marker:\n%s", comment)
+	}
+	for _, want := range []string{"conflict", "values.yaml", "bump", "hello-universe", "unchanged"} {
+		if !strings.Contains(comment, want) {
+			t.Errorf("comment lacks %q:\n%s", want, comment)
+		}
+	}
+	summary, _ := os.ReadFile(env.summary)
+	if strings.TrimSpace(strings.TrimPrefix(comment, "<!-- pack-publish -->\n")) != strings.TrimSpace(string(summary)) {
+		t.Errorf("the comment is not the step summary under the marker:\ncomment:\n%s\nsummary:\n%s", comment, summary)
+	}
+
+	// A symlink planted where the comment goes is refused, nothing written.
+	outside := filepath.Join(t.TempDir(), "victim")
+	writeFile(t, outside, []byte("original"))
+	if err := os.Remove(filepath.Join(ws, "pack-publish-comment.md")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(ws, "pack-publish-comment.md")); err != nil {
+		t.Fatal(err)
+	}
+	if r := newGHEnv(t, ws, inputs).run(t); r.code != 2 || !strings.Contains(r.stdout+r.stderr, "comment-file") {
+		t.Errorf("planted symlink: exit %d, want 2 naming comment-file\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if b, _ := os.ReadFile(outside); string(b) != "original" {
+		t.Errorf("the file behind the symlink was overwritten: %q", b)
 	}
 }
