@@ -314,8 +314,9 @@ func (l *loader) passwordStdin(stdin io.Reader) {
 
 // otherVariables are PACK_PUBLISH_* names that are neither inputs nor
 // outputs but are expected in the environment: the dotenv's truncation
-// marker, and switches of pack-publish's own test suite.
-var otherVariables = []string{"TRUNCATED", "REQUIRE_INTEGRATION", "IMAGE_TEST"}
+// marker, and the settings of pack-publish's own CI and scripts (.ci/run,
+// scripts/*.sh), which the binaries its tests start inherit.
+var otherVariables = []string{"TRUNCATED", "REQUIRE_INTEGRATION", "IMAGE_TEST", "IMAGE_TEST_DIR", "COVERAGE", "NPM_CACHE"}
 
 // checkEnviron fails on PACK_PUBLISH_* variables that name neither an input
 // nor an output (a typo must not fall back to a default: PACK_PUBLISH_DRYRUN

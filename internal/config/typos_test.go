@@ -2,6 +2,10 @@ package config
 
 import (
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +35,8 @@ func TestLoad_typos(t *testing.T) {
 		{"negative timeout", []string{"--timeout", "-5m"}, nil, []string{"input timeout:"}},
 		{"inherited outputs", nil, []string{"PACK_PUBLISH_PUBLISHED=[]", "PACK_PUBLISH_ANY_CHANGED=false", "PACK_PUBLISH_TRUNCATED=true", "PACK_PUBLISH_DRY_RUN=true"}, nil},
 		{"unrelated variables", nil, []string{"PACK_PUBLISHED=1", "HOME=/root"}, nil},
+		// .ci/run and the workflows export these; the binaries the tests start inherit them
+		{"CI settings", nil, []string{"PACK_PUBLISH_REQUIRE_INTEGRATION=1", "PACK_PUBLISH_COVERAGE=/x", "PACK_PUBLISH_IMAGE_TEST=0"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,5 +153,44 @@ func TestLoad_versionAndPasswordStdin(t *testing.T) {
 				t.Errorf("Password = %q, want %q", c.Password, tc.want)
 			}
 		})
+	}
+}
+
+// TestOtherVariables: every PACK_PUBLISH_* name the repository's CI,
+// scripts and examples use is an input, an output or in otherVariables, so
+// that a binary started under them does not stop as if it met a typo.
+func TestOtherVariables(t *testing.T) {
+	t.Parallel()
+	spec := loadSpec(t)
+	known := map[string]bool{}
+	for _, in := range spec.Inputs {
+		known[envName(in.Name)] = true
+	}
+	for _, out := range spec.Outputs {
+		known[envName(out.Name)] = true
+	}
+	for _, n := range otherVariables {
+		known[n] = true
+	}
+	re := regexp.MustCompile(`PACK_PUBLISH_([A-Z0-9_]+)`)
+	for _, root := range []string{"../../.ci", "../../.github", "../../scripts", "../../examples"} {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+				if !known[m[1]] {
+					t.Errorf("%s uses PACK_PUBLISH_%s, which pack-publish would reject: add it to otherVariables or rename it", p, m[1])
+				}
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
 	}
 }

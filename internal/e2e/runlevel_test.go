@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,6 +108,8 @@ func TestBinary_typos(t *testing.T) {
 		{"bool word", creds, []string{"--packs-dir", "packs", "--dry-run", "yes"}, "", 2, "write --dry-run, --dry-run=true or --dry-run false"},
 		{"bool space form", creds, []string{"--packs-dir", "packs", "--dry-run", "true"}, "", 0, "3 dry-run"},
 		{"version", nil, []string{"--version"}, "", 0, "pack-publish v9.8.7-test"},
+		{"github: undeclared with: key", []string{"GITHUB_ACTIONS=true", "INPUT_PACKSDIR=packs", "INPUT_PACKS-DIR=packs", "INPUT_DRY-RUN=true", "INPUT_DETECT=all"}, nil, "", 0,
+			`::warning::INPUT_PACKSDIR: pack-publish has no input "packsdir"; it is ignored (did you mean packs-dir?)`},
 		{"password on stdin, dry run", []string{"PACK_PUBLISH_REGISTRY=" + reg.Host, "PACK_PUBLISH_CA_FILE=" + reg.CAFile, "PACK_PUBLISH_USERNAME=" + reg.Username},
 			[]string{"--password-stdin", "--dry-run", "--packs-dir", "packs", "--detect", "all"}, "not-it\n", 0, "3 dry-run"},
 	}
@@ -160,6 +163,8 @@ func TestBinary_preflight(t *testing.T) {
 	harbor := registrytest.New(t, registrytest.Options{Auth: registrytest.Harbor})
 	dist := startDistribution(t)
 	common := []string{"--detect", "all", "--packs-dir", "packs", "--base-path", "team-a"}
+	dockerConfig := filepath.Join(t.TempDir(), "config.json")
+	writeFile(t, dockerConfig, []byte(`{"auths":{"`+basic.Host+`":{"auth":"`+base64.StdEncoding.EncodeToString([]byte(basic.Username+":wrong"))+`"}}}`))
 	tests := []struct {
 		name   string
 		args   []string
@@ -175,6 +180,8 @@ func TestBinary_preflight(t *testing.T) {
 				log, _ := os.ReadFile(filepath.Join(filepath.Dir(dist.Data), "registry.log"))
 				return strings.Count(string(log), "error authenticating user")
 			}},
+		{"docker config, wrong password", []string{"--registry", basic.Host, "--ca-file", basic.CAFile, "--auth", "docker-config", "--docker-config", dockerConfig},
+			"the registry refused the credentials", basic.FailedLogins},
 		{"no credentials", []string{"--registry", basic.Host, "--ca-file", basic.CAFile, "--auth", "none"},
 			"the registry asks for credentials and none were given", nil},
 		{"unreachable", []string{"--registry", "127.0.0.1:1", "--username", "u", "--password", "p"},
