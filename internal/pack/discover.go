@@ -19,12 +19,21 @@ import (
 // relative to fsys, sorted and unique. Symlinked folders are not followed,
 // a root may not be or go through a symlink, and .git is skipped.
 func Discover(ctx context.Context, fsys fs.FS, roots []string) ([]string, error) {
+	packs, _, err := DiscoverLinks(ctx, fsys, roots)
+	return packs, err
+}
+
+// DiscoverLinks is Discover that also returns the symlinks under roots (not
+// inside a pack) that lead to a pack folder, or outside fsys as far as can
+// be told: they are not followed, and a caller should say so rather than
+// skip a linked pack silently. The links are slash-separated, relative to fsys, in walk
+// order.
+func DiscoverLinks(ctx context.Context, fsys fs.FS, roots []string) (packs, links []string, err error) {
 	seen := map[string]bool{}
-	var packs []string
 	for _, root := range roots {
 		root, err := checkRoot(fsys, root)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		// A root inside a pack (say its charts/) stands for that pack.
 		if p, ok := enclosingPack(fsys, root); ok {
@@ -40,6 +49,15 @@ func Discover(ctx context.Context, fsys fs.FS, roots []string) ([]string, error)
 			}
 			if err := ctx.Err(); err != nil {
 				return err
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				// A link to a pack, or one an os.Root file system refuses
+				// because it leads outside (any error but "missing").
+				_, err := fs.Stat(fsys, path.Join(p, "pack.json"))
+				if _, statErr := fs.Stat(fsys, p); err == nil || statErr != nil && !errors.Is(statErr, fs.ErrNotExist) {
+					links = append(links, p)
+				}
+				return nil
 			}
 			if !d.IsDir() {
 				return nil
@@ -59,7 +77,7 @@ func Discover(ctx context.Context, fsys fs.FS, roots []string) ([]string, error)
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	// A pack found from one root may lie inside a pack found from another.
@@ -70,7 +88,7 @@ func Discover(ctx context.Context, fsys fs.FS, roots []string) ([]string, error)
 			out = append(out, p)
 		}
 	}
-	return out, nil
+	return out, links, nil
 }
 
 // checkRoot cleans root and checks that it names a folder inside fsys

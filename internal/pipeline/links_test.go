@@ -116,3 +116,28 @@ func TestValidate_folderThroughSymlink(t *testing.T) {
 		}
 	}
 }
+
+// TestRun_detectAllLinkedPacks: with detect: all a symlinked pack folder is
+// not followed, and a notice says so instead of skipping it silently
+// (security review F7); a link to a folder without a pack and a dangling
+// link are not worth a notice.
+func TestRun_detectAllLinkedPacks(t *testing.T) {
+	t.Parallel()
+	outside := outsidePack(t)
+	dir := ws(t, gittest.Pack("packs/good", "good", "1.0.0"), map[string]string{"packs/docs/README.md": "docs"})
+	for link, target := range map[string]string{"packs/foo": outside, "packs/alias": "good", "packs/docs-link": "docs", "packs/dangling": "nope"} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Run(context.Background(), cfg(dir, nil), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Packs) != 1 || res.Packs[0].Path != "packs/good" {
+		t.Errorf("packs = %+v, want packs/good only", res.Packs)
+	}
+	if n := otherNotices(res); len(n) != 1 || !strings.Contains(n[0], "not following the symlink(s) packs/alias, packs/foo to a pack or out of the workspace") {
+		t.Errorf("notices = %q, want one naming packs/alias and packs/foo", n)
+	}
+}

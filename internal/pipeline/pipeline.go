@@ -484,9 +484,13 @@ func selectPacks(ctx context.Context, cfg *config.Config, opts Options, ws *os.R
 			res.Notices = append(res.Notices, "publishing every pack: "+rng.AllReason)
 		}
 	}
-	dirs, err := pack.Discover(ctx, fsys, cfg.PacksDirs)
+	dirs, links, err := pack.DiscoverLinks(ctx, fsys, cfg.PacksDirs)
 	if err != nil {
 		return nil, fmt.Errorf("%w: input packs-dir: %w", ErrConfig, err)
+	}
+	if len(links) > 0 {
+		res.Notices = append(res.Notices, fmt.Sprintf("not following the symlink(s) %s to a pack or out of the workspace: symlinked folders are never read; "+
+			"commit the real folder", strings.Join(links, ", ")))
 	}
 	return dirs, nil
 }
