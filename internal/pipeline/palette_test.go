@@ -68,3 +68,37 @@ func TestRun_palette(t *testing.T) {
 		})
 	}
 }
+
+// TestRun_paletteWithinTimeout: the run's timeout also ends the Palette
+// step, and says so.
+func TestRun_paletteWithinTimeout(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic})
+	fake := palettetest.New(t, palettetest.Options{
+		Registries: []palettetest.Registry{{UID: "u1", Name: "packs", Kind: "basic", Endpoint: "https://" + reg.Host, BaseContentPath: "team"}},
+		Catalog:    palettetest.OCICatalog(reg.Client(), reg.Username, reg.Password), NeverEnds: true,
+	})
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	pemReg, _ := os.ReadFile(reg.CAFile)
+	pemPal, _ := os.ReadFile(fake.CAFile)
+	if err := os.WriteFile(ca, append(pemReg, pemPal...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := ws(t, gittest.Pack("packs/good", "good", "1.0.0"))
+	c := cfg(dir, func(c *config.Config) {
+		c.DryRun = false
+		c.Registry, c.BasePath, c.CAFile, c.Auth, c.Username, c.Password = reg.Host, "team", ca, "basic", reg.Username, reg.Password
+		c.PaletteURL, c.PaletteAPIKey, c.PaletteRegistry, c.PaletteTimeout = fake.URL, fake.APIKey, "packs", time.Hour
+		c.Timeout = 5 * time.Second
+	})
+	res, err := Run(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if statuses(res)["packs/good"] != StatusPushed {
+		t.Fatalf("statuses %v", statuses(res))
+	}
+	if res.Palette == nil || res.Palette.Synced || !strings.Contains(res.Palette.Error, "the run timed out after 5s") {
+		t.Fatalf("Palette = %+v", res.Palette)
+	}
+}
