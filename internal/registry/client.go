@@ -42,7 +42,7 @@ type Options struct {
 // the defaults.
 type Timeouts struct {
 	Dial         time.Duration // TCP connect; default 15s
-	TLSHandshake time.Duration // default 15s
+	TLSHandshake time.Duration // default 2 x Stall (the stall guard covers the handshake)
 	// Stall is the longest a request may go without progress: from sending
 	// it to the response headers, and between reads of the request body (an
 	// upload) or of the response body. Default 1m.
@@ -53,11 +53,13 @@ func (t Timeouts) withDefaults() Timeouts {
 	if t.Dial <= 0 {
 		t.Dial = 15 * time.Second
 	}
-	if t.TLSHandshake <= 0 {
-		t.TLSHandshake = 15 * time.Second
-	}
 	if t.Stall <= 0 {
 		t.Stall = time.Minute
+	}
+	if t.TLSHandshake <= 0 {
+		// A backstop: the stall guard, which names the host and its limit,
+		// answers first for a server that accepts and never speaks TLS.
+		t.TLSHandshake = 2 * t.Stall
 	}
 	return t
 }

@@ -190,3 +190,17 @@ func TestStallError_notRetried(t *testing.T) {
 		t.Errorf("retryPolicy().Retry(stall) = %s, want no retry", retry)
 	}
 }
+
+// TestNewClient_tlsStallNamesHost: a server that accepts and never speaks
+// TLS (the default, HTTPS) also ends in a *StallError naming host and limit.
+func TestNewClient_tlsStallNamesHost(t *testing.T) {
+	t.Parallel()
+	addr, _ := hangingListener(t)
+	c, _ := NewClient(Options{Timeouts: Timeouts{Stall: 150 * time.Millisecond}})
+	req, _ := http.NewRequest(http.MethodHead, "https://"+addr+"/v2/x/manifests/1.0.0", nil)
+	_, err := c.Client.Do(req)
+	var stall *StallError
+	if !errors.As(err, &stall) || !strings.Contains(err.Error(), addr+" did not answer for 150ms") {
+		t.Fatalf("Do() = %v, want a *StallError naming %s and 150ms", err, addr)
+	}
+}
