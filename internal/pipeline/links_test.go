@@ -141,3 +141,33 @@ func TestRun_detectAllLinkedPacks(t *testing.T) {
 		t.Errorf("notices = %q, want one naming packs/alias and packs/foo", n)
 	}
 }
+
+// TestItem_rootClosedWhenDone: a pack folder's os.Root is closed as soon as
+// the pack is invalid or archived, so that a run over thousands of packs
+// does not hold a descriptor per pack until it ends.
+func TestItem_rootClosedWhenDone(t *testing.T) {
+	t.Parallel()
+	dir := ws(t, gittest.Pack("packs/good", "good", "1.0.0"), gittest.Pack("packs/bad", "bad", "1.0.0"), map[string]string{"packs/bad/pack.json": "{}"})
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	r := &run{cfg: cfg(dir, nil), ws: root, tmp: t.TempDir()}
+	good, bad := &item{dir: "packs/good"}, &item{dir: "packs/bad"}
+	for _, it := range []*item{good, bad} {
+		r.validate(context.Background(), it)
+	}
+	if bad.valid() || bad.root != nil {
+		t.Errorf("invalid pack: valid %v, root still open %v", bad.valid(), bad.root != nil)
+	}
+	if !good.valid() || good.root == nil {
+		t.Fatalf("valid pack: valid %v, root open %v, findings %+v", good.valid(), good.root != nil, good.res.Findings)
+	}
+	if _, err := r.build(context.Background(), good); err != nil {
+		t.Fatal(err)
+	}
+	if good.root != nil {
+		t.Errorf("the root of an archived pack is still open")
+	}
+}

@@ -117,6 +117,17 @@ func (r *run) validate(ctx context.Context, it *item) {
 	if p == nil || pack.HasErrors(findings, r.cfg.Strict) {
 		it.invalid(r.cfg.Strict)
 	}
+	if !it.valid() {
+		it.closeRoot() // never archived
+	}
+}
+
+// closeRoot closes the pack folder once it is no longer read.
+func (it *item) closeRoot() {
+	if it.root != nil {
+		it.root.Close()
+		it.root = nil
+	}
 }
 
 // checkSet applies the rules across the selected packs (pack.CheckSet: N6,
@@ -607,6 +618,7 @@ func (r *run) build(ctx context.Context, it *item) (publish.Layer, error) {
 	defer sink.closeFile()
 	cw := &countWriter{w: io.MultiWriter(sink, h)}
 	top := filepath.Base(filepath.Join(r.cfg.Workspace, filepath.FromSlash(it.dir)))
+	defer it.closeRoot() // the archive is all that is read from now on
 	if _, err := archive.Write(ctx, cw, it.fsys, top, it.entries, archive.Options{SkipContents: true}); err != nil {
 		return publish.Layer{}, fmt.Errorf("archiving %s: %w", it.dir, err)
 	}

@@ -152,9 +152,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 	}
 	defer func() {
 		for _, it := range items {
-			if it.root != nil {
-				it.root.Close()
-			}
+			it.closeRoot()
 		}
 	}()
 	finish := func() *Result {
