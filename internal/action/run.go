@@ -14,7 +14,7 @@ import (
 	"github.com/pack-publish/pack-publish/internal/safefile"
 )
 
-// Exit codes of the contract.
+// Exit codes, as README's "Exit codes" documents them.
 const (
 	exitOK     = 0
 	exitFailed = 1

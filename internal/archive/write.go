@@ -21,8 +21,11 @@ import (
 // Write streams the deterministic tar.gz of entries (as returned by Scan) to
 // w, under the single top-level folder top, the pack folder's own name. It
 // returns the archive's Contents, hashed on the way, so the caller need not
-// read the archive back. Files are copied one at a time through a fixed
-// buffer: memory stays flat in pack size.
+// read the archive back; with opts.SkipContents it hashes nothing and
+// returns nil (pack-publish's own choice: it compares files only when a
+// published layer's digest differs, and then reads them back with
+// ReadContents). Files are copied one at a time through a fixed buffer:
+// memory stays flat in pack size.
 //
 // Headers are built field by field, never from the file's own metadata:
 // every entry has the mtime opts.ModTime, uid and gid 0, no user or group
@@ -83,7 +86,9 @@ func Write(ctx context.Context, w io.Writer, fsys fs.FS, top string, entries []E
 		if err != nil {
 			return nil, fmt.Errorf("archiving %s: %w", e.Path, err)
 		}
-		contents[e.Path] = fi
+		if !opts.SkipContents {
+			contents[e.Path] = fi
+		}
 	}
 	if opts.SkipContents {
 		contents = nil

@@ -27,7 +27,7 @@ const MaxEventSize = 32 << 20
 
 // ResolveRange decides which commits to compare: the base/head inputs when
 // given, else the GitHub event (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH), else
-// GitLab's CI_* variables, as the contract's table says.
+// GitLab's CI_* variables, as README's "Which packs a run publishes" table says.
 func ResolveRange(getenv func(string) string, base, head string) (Range, error) {
 	if base != "" {
 		if head == "" {

@@ -417,7 +417,8 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// validates the destination: a registry host, an OCI layout, or a dry run.
+// checkRegistry validates the destination: a registry host, an OCI layout,
+// or a dry run.
 func (l *loader) checkRegistry(c *Config) {
 	switch {
 	case c.Registry != "" && c.OCILayout != "":

@@ -37,7 +37,7 @@ var packSchema = sync.OnceValue(func() *jsonschema.Schema {
 
 var printer = message.NewPrinter(language.English)
 
-// Known values (palette-packs.md §1.3).
+// Known values (Palette's pack.json reference: layer, addonType, cloudTypes).
 var (
 	// addonTypes are the documented categories and Palette's filter list.
 	addonTypes = []string{"logging", "monitoring", "load balancer", "authentication", "ingress", "security",

@@ -22,7 +22,7 @@ type Rule struct {
 	Required bool
 }
 
-// Sources, named once (reference/palette-packs.md §0 lists the documents).
+// Sources, named once: the documents each rule's Why comes from.
 const (
 	srcACP      = "Palette docs, *Add a Custom Pack* (JSON schema and field table)"
 	srcACPTable = "Palette docs, *Add a Custom Pack* (field table)"

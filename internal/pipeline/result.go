@@ -5,7 +5,8 @@ import (
 	"github.com/pack-publish/pack-publish/internal/palette"
 )
 
-// Status is the outcome of one pack, spelled as in the contract.
+// Status is the outcome of one pack, spelled as the `status` output does
+// (README, "Outputs").
 type Status string
 
 const (

@@ -66,7 +66,7 @@ func (r *run) checkSet(items []*item) {
 // checkFolderNames makes a pack invalid (A6) when a folder in its path has
 // a comma or leading or trailing white space: the packs input, which a
 // fan-out job fills from the matrix output, splits on commas and trims, so
-// it could not name the folder (security.md I5).
+// it could not name the folder.
 // Control characters and invalid UTF-8 are refused as in the names inside
 // a pack.
 func checkFolderNames(items []*item) {

@@ -25,7 +25,9 @@ import (
 	"oras.land/oras-go/v2/registry/remote/retry"
 )
 
-// Layer is a pack's tar.gz, read from a file when it is uploaded.
+// Layer is a pack's tar.gz: its digest and size, and Open to read it
+// whenever it is uploaded or compared (from memory for small archives, from
+// a temporary file for large ones: the caller decides).
 type Layer struct {
 	Digest digest.Digest
 	Size   int64
@@ -62,7 +64,7 @@ type Options struct {
 	DryRun bool
 }
 
-// Status is how a pack ended, spelled as in the contract.
+// Status is how a pack ended, spelled as the `status` output does (README, "Outputs").
 type Status string
 
 const (

@@ -22,7 +22,8 @@ import (
 
 const created = "2023-01-01T00:00:00Z"
 
-// The exact bytes ORAS CLI v1.0.0 pushed (oras-v1.0-layout.md, A.2).
+// The exact bytes ORAS CLI v1.0.0 pushed (`oras push --image-spec v1.0`);
+// internal/e2e checks them against the real CLI as well.
 const (
 	orasPackManifest = `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.unknown.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:600d7a8a5ba80f9a8fa262b4c53e0d924aff44d25c3cb1069b71d6a71e4fa1a9","size":281,"annotations":{"org.opencontainers.image.title":"demo-1.0.0.tar.gz"}}],"annotations":{"org.opencontainers.image.created":"2023-01-01T00:00:00Z"}}`
 	orasPackDigest   = "sha256:716381543b8181dd7db23d0ae7f2c8314595c0c793dda9abe3391b3586a8c1d6"
