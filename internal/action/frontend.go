@@ -94,7 +94,11 @@ func (t *terminal) logf(format string, args ...any) { t.println(t.diag, fmt.Spri
 func (t *terminal) notice(msg string)               { t.println(t.diag, "notice: "+msg) }
 func (t *terminal) problem(f pack.Finding) {
 	if f.File == "" {
-		t.println(t.diag, string(orError(f.Severity))+": "+withFix(f))
+		prefix := string(orError(f.Severity)) + ": "
+		if f.Rule != "" {
+			prefix += f.Rule + ": " // the pack a publishing error is about
+		}
+		t.println(t.diag, prefix+withFix(f))
 		return
 	}
 	t.println(t.diag, f.String())

@@ -97,7 +97,7 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 			fe.problem(f)
 		}
 		if p.Status == pipeline.StatusFailed || p.Status == statusConflict {
-			fe.problem(pack.Finding{Severity: pack.SeverityError, Rule: fmt.Sprintf("pack-publish: %s %s", p.Path, p.Status), Message: p.Message})
+			fe.problem(pack.Finding{Severity: pack.SeverityError, Rule: fmt.Sprintf("%s %s", p.Path, p.Status), Message: p.Message})
 		}
 	}
 	if res.Interrupted != "" { // once, not once per cancelled pack

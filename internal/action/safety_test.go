@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pack-publish/pack-publish/internal/gittest"
+	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/pipeline"
 	"github.com/pack-publish/pack-publish/internal/textsafe"
 )
@@ -511,3 +512,15 @@ func TestMain_folderNamesTheMatrixCannotPass(t *testing.T) {
 }
 
 func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
+
+// TestTerminal_packErrorNamesThePack: a publishing error on stderr says
+// which pack it is about.
+func TestTerminal_packErrorNamesThePack(t *testing.T) {
+	t.Parallel()
+	var out, errb bytes.Buffer
+	fe := newFrontend(frontendOptions{getenv: func(string) string { return "" }, stdout: &out, stderr: &errb})
+	fe.problem(pack.Finding{Severity: pack.SeverityError, Rule: "packs/a failed", Message: "response status code 403: denied"})
+	if got, want := errb.String(), "error: packs/a failed: response status code 403: denied\n"; got != want || out.Len() != 0 {
+		t.Errorf("stderr %q, stdout %q; want stderr %q", got, out.String(), want)
+	}
+}

@@ -153,11 +153,21 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		res.Synced = false
 		res.Error = opts.Redact(err.Error())
-		return res, errors.New(res.Error)
+		return res, &redactedError{msg: res.Error, err: err}
 	}
 	res.Synced = true
 	return res, nil
 }
+
+// redactedError is an error whose text went through Options.Redact; the
+// chain stays open to errors.Is and errors.As (*HTTPError).
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 func sync(ctx context.Context, opts Options, res *Result) error {
 	c, err := newClient(opts)
