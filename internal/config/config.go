@@ -422,7 +422,7 @@ func (l *loader) checkRegistry(c *Config) {
 	switch {
 	case c.Registry != "" && c.OCILayout != "":
 		l.fail("oci-layout", "set either registry or oci-layout, not both")
-	case c.Registry == "" && c.OCILayout == "" && !c.DryRun:
+	case c.Registry == "" && c.OCILayout == "" && !c.DryRun && !l.failed("dry-run"): // a dry-run typo is reported once
 		l.fail("registry", "required: set registry (host[:port]), or oci-layout to write a local OCI layout, or dry-run: true")
 	}
 	if c.Registry != "" {
@@ -539,6 +539,17 @@ type loader struct {
 
 func (l *loader) fail(input, msg string) {
 	l.errs = append(l.errs, &InputError{Input: input, Msg: msg})
+}
+
+// failed reports whether an input already has a problem.
+func (l *loader) failed(input string) bool {
+	for _, err := range l.errs {
+		var ie *InputError
+		if errors.As(err, &ie) && ie.Input == input {
+			return true
+		}
+	}
+	return false
 }
 
 // raw returns an input's value without trimming (passwords may hold spaces).

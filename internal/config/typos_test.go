@@ -31,6 +31,7 @@ func TestLoad_typos(t *testing.T) {
 		{"variable with a typo", nil, []string{"PACK_PUBLISH_PACKSDIR=x"}, []string{"did you mean PACK_PUBLISH_PACKS_DIR?"}},
 		{"far-off variable", nil, []string{"PACK_PUBLISH_COLOUR=red"}, []string{"PACK_PUBLISH_COLOUR names no input; inputs are PACK_PUBLISH_<NAME>"}},
 		{"bool space form, not a bool", []string{"--strict", "yes"}, nil, []string{`input strict: "yes" is not true or false; write --strict, --strict=true or --strict false`}},
+		{"dry-run yes, reported once", []string{"--dry-run=yes"}, []string{"PACK_PUBLISH_DRY_RUN="}, []string{`input dry-run: "yes" is not true or false`}},
 		{"bad timeout", []string{"--timeout", "30"}, nil, []string{`input timeout: "30" is not a positive Go duration`}},
 		{"negative timeout", []string{"--timeout", "-5m"}, nil, []string{"input timeout:"}},
 		{"inherited outputs", nil, []string{"PACK_PUBLISH_PUBLISHED=[]", "PACK_PUBLISH_ANY_CHANGED=false", "PACK_PUBLISH_TRUNCATED=true", "PACK_PUBLISH_DRY_RUN=true"}, nil},
@@ -64,6 +65,9 @@ func TestLoad_typos(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("Load() error = %q, want it to contain %q", err, w)
 				}
+			}
+			if strings.Contains(err.Error(), "input registry: required") {
+				t.Errorf("Load() error = %q: a follow-on error", err)
 			}
 		})
 	}
