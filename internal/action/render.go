@@ -14,15 +14,9 @@ import (
 	"github.com/pack-publish/pack-publish/internal/textsafe"
 )
 
-// Statuses the contract adds; spelled here until pipeline declares them.
-const (
-	statusConflict  pipeline.Status = "conflict"
-	statusCancelled pipeline.Status = "cancelled"
-)
-
 // statusOrder is the order of counts and headlines: problems first.
 var statusOrder = []pipeline.Status{
-	pipeline.StatusInvalid, statusConflict, pipeline.StatusFailed, statusCancelled,
+	pipeline.StatusInvalid, pipeline.StatusConflict, pipeline.StatusFailed, pipeline.StatusCancelled,
 	pipeline.StatusPushed, pipeline.StatusUnchanged, pipeline.StatusDryRun,
 }
 
@@ -137,9 +131,12 @@ func tableLines(res *pipeline.Result, version string) []string {
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	for _, p := range res.Packs {
 		// Cancelled packs share one reason, res.Interrupted, printed once.
-		if isProblem(p.Status) && (p.Status != statusCancelled || res.Interrupted == "") {
+		if isProblem(p.Status) && (p.Status != pipeline.StatusCancelled || res.Interrupted == "") {
 			lines = append(lines, fmt.Sprintf("%s: %s: %s", p.Path, p.Status, reason(p)))
 		}
+	}
+	if res.Interrupted != "" {
+		lines = append(lines, res.Interrupted)
 	}
 	tail := fmt.Sprintf("%s. Destination: %s.", countLine(res), res.Destination)
 	if version != "" {
@@ -236,9 +233,9 @@ func statusIcon(s pipeline.Status) string {
 		return "⏸️"
 	case pipeline.StatusDryRun:
 		return "🔍"
-	case statusConflict:
+	case pipeline.StatusConflict:
 		return "⚠️"
-	case statusCancelled:
+	case pipeline.StatusCancelled:
 		return "⏹️"
 	default:
 		return "❌"

@@ -45,6 +45,7 @@ func sampleResult() *pipeline.Result {
 		HeadSHA:     "2222222222222222222222222222222222222222",
 		Notices:     []string{"fetched the base commit 111111111111 (depth 1)"},
 		Destination: "harbor.example.com/team-a",
+		Interrupted: "the run was interrupted; packs not finished are cancelled: nothing points at partial content, run again to finish",
 		Packs: []pipeline.PackResult{
 			{Name: "bad", Version: "v1", Path: "packs/bad", Status: pipeline.StatusInvalid, Message: "1 problem(s)",
 				Findings: []pack.Finding{{Rule: "N3", Severity: pack.SeverityError, File: "packs/bad/pack.json", Line: 3, Column: 14, Message: "version \"v1\" starts with v", Fix: "write 1 instead of v1"}}},
@@ -55,12 +56,12 @@ func sampleResult() *pipeline.Result {
 			{Name: "taken", Version: "2.0.0", Path: "packs/taken", Reference: "harbor.example.com/team-a/spectro-packs/archive/taken:2.0.0",
 				Status: pipeline.StatusFailed, Message: "pushing: response status code 403: denied | the account may not push here"},
 			{Name: "clash", Version: "1.0.0", Path: "packs/clash", Reference: "harbor.example.com/team-a/spectro-packs/archive/clash:1.0.0",
-				Digest: "sha256:04a7aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", LayerDigest: "sha256:f5fbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", Size: 4096,
-				Status: statusConflict, Message: "tag 1.0.0 already holds different files: values.yaml (content differs); bump version in pack.json, or set overwrite: true"},
+				Digest: "sha256:04a7aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", BuiltDigest: "sha256:c0ffeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", LayerDigest: "sha256:f5fbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", Size: 4096,
+				Status: pipeline.StatusConflict, Message: "tag 1.0.0 already holds different files: values.yaml (content differs); bump version in pack.json, or set overwrite: true"},
 			{Name: "Bad_Name", Version: "1.0.0", Path: "packs/<img src=x> [approved](https://a.example)", Status: pipeline.StatusInvalid, Message: "1 problem(s)",
 				Findings: []pack.Finding{{Rule: "N1", Severity: pack.SeverityError, File: "packs/<img src=x> [approved](https://a.example)/pack.json", Line: 2,
 					Message: "name \"Bad_Name\" is not a valid OCI repository name", Fix: "use lower-case letters, digits and '-': the pack is published as …/spectro-packs/archive/<name>"}}},
-			{Name: "late", Version: "1.0.0", Path: "packs/late", Status: statusCancelled, Message: "not finished: the run was interrupted"},
+			{Name: "late", Version: "1.0.0", Path: "packs/late", Status: pipeline.StatusCancelled, Message: "not finished: the run was interrupted"},
 		},
 	}
 }
@@ -79,7 +80,7 @@ func TestRender_goldens(t *testing.T) {
 		{"summary-200-pushed.golden.md", summaryMarkdown(manyPacks(200, func(int) pipeline.Status { return pipeline.StatusPushed }, ""), "v1.2.3")},
 		{"summary-200-failed.golden.md", summaryMarkdown(manyPacks(200, func(i int) pipeline.Status {
 			if i == 7 {
-				return statusConflict
+				return pipeline.StatusConflict
 			}
 			return pipeline.StatusFailed
 		}, "pushing: response status code 401: Unauthorized; the registry refused the credentials: check username and password"), "v1.2.3")},
@@ -107,7 +108,7 @@ func TestSummary_placeholderShows(t *testing.T) {
 // (and the step fails); 5000 packs, failed or pushed, stay well within it.
 func TestSummary_withinGitHubLimit(t *testing.T) {
 	t.Parallel()
-	for _, st := range []pipeline.Status{pipeline.StatusPushed, pipeline.StatusFailed, statusConflict} {
+	for _, st := range []pipeline.Status{pipeline.StatusPushed, pipeline.StatusFailed, pipeline.StatusConflict} {
 		res := manyPacks(5000, func(int) pipeline.Status { return st }, "pushing: response status code 500: internal error")
 		if n := len(summaryMarkdown(res, "v1")); n > 900<<10 {
 			t.Errorf("%s: the summary of 5000 packs is %d bytes", st, n)
@@ -213,7 +214,7 @@ func manyPacks(n int, status func(int) pipeline.Status, msg string) *pipeline.Re
 		case pipeline.StatusPushed:
 			p.Digest = fmt.Sprintf("sha256:%064x", i+1)
 			p.LayerDigest = fmt.Sprintf("sha256:%064x", i+1000)
-		case statusConflict:
+		case pipeline.StatusConflict:
 			p.Digest, p.LayerDigest = fmt.Sprintf("sha256:%064x", 0xabc), fmt.Sprintf("sha256:%064x", 0xdef)
 			p.Message = fmt.Sprintf("tag 1.0.%d already holds different files (published sha256:%064x): README.md (content differs), values.yaml (content differs); bump version in pack.json, or set overwrite: true to replace it", i, 0xabc)
 		default:

@@ -96,7 +96,7 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 		for _, f := range p.Findings {
 			fe.problem(f)
 		}
-		if p.Status == pipeline.StatusFailed || p.Status == statusConflict {
+		if p.Status == pipeline.StatusFailed || p.Status == pipeline.StatusConflict {
 			fe.problem(pack.Finding{Severity: pack.SeverityError, Rule: fmt.Sprintf("%s %s", p.Path, p.Status), Message: p.Message})
 		}
 	}

@@ -412,9 +412,9 @@ func TestOutputs_matrixOnlyPublishable(t *testing.T) {
 	res := &pipeline.Result{Packs: []pipeline.PackResult{
 		{Name: "a", Version: "1", Path: "packs/a", Status: pipeline.StatusDryRun},
 		{Name: "b", Version: "1", Path: "packs/b", Status: pipeline.StatusInvalid},
-		{Name: "c", Version: "1", Path: "packs/c", Status: statusConflict},
+		{Name: "c", Version: "1", Path: "packs/c", Status: pipeline.StatusConflict},
 		{Name: "d", Version: "1", Path: "packs/d", Status: pipeline.StatusFailed},
-		{Name: "e", Version: "1", Path: "packs/e", Status: statusCancelled},
+		{Name: "e", Version: "1", Path: "packs/e", Status: pipeline.StatusCancelled},
 		{Name: "f", Version: "1", Path: "packs/f", Status: pipeline.StatusUnchanged},
 		{Name: "g", Version: "1", Path: "packs/g", Status: pipeline.StatusPushed},
 	}}

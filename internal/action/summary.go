@@ -62,6 +62,9 @@ func summaryMarkdown(res *pipeline.Result, version string) string {
 		b.WriteString(" · " + humanDuration(res.Timings.TotalMS))
 	}
 	b.WriteString("\n\n")
+	if res.Interrupted != "" {
+		b.WriteString("> ⏹️ **Interrupted:** " + textsafe.Markdown(res.Interrupted) + "\n\n")
+	}
 	for _, n := range res.Notices {
 		b.WriteString("> " + textsafe.Markdown(n) + "\n\n")
 	}
@@ -116,6 +119,7 @@ func problemRows(res *pipeline.Result) []string {
 		cell   string // reason as Markdown
 		paths  []string
 		digest string // the published digest of a conflict
+		built  string // the manifest digest this run built
 		layer  string // our layer digest
 	}
 	var groups []*group
@@ -126,7 +130,7 @@ func problemRows(res *pipeline.Result) []string {
 		}
 		r := reason(p)
 		key := string(p.Status) + "\x00" + r
-		if p.Status == pipeline.StatusInvalid || p.Status == statusConflict {
+		if p.Status == pipeline.StatusInvalid || p.Status == pipeline.StatusConflict {
 			key += "\x00" + p.Path // their reasons name the pack's own files
 		}
 		g := byKey[key]
@@ -136,8 +140,8 @@ func problemRows(res *pipeline.Result) []string {
 			groups = append(groups, g)
 		}
 		g.paths = append(g.paths, p.Path)
-		if p.Status == statusConflict || p.Status == pipeline.StatusFailed {
-			g.digest, g.layer = p.Digest, p.LayerDigest
+		if p.Status == pipeline.StatusConflict || p.Status == pipeline.StatusFailed {
+			g.digest, g.built, g.layer = p.Digest, p.BuiltDigest, p.LayerDigest
 		}
 	}
 	rows := make([]string, 0, len(groups))
@@ -149,7 +153,10 @@ func problemRows(res *pipeline.Result) []string {
 			if g.digest != "" {
 				ds = append(ds, "published "+digestCell(g.digest))
 			}
-			if g.layer != "" {
+			switch {
+			case g.built != "":
+				ds = append(ds, "ours "+digestCell(g.built))
+			case g.layer != "":
 				ds = append(ds, "our layer "+digestCell(g.layer))
 			}
 			cell += "<br>" + strings.Join(ds, " · ")
@@ -314,6 +321,9 @@ func fullDigests(res *pipeline.Result) string {
 		fmt.Fprintf(&b, "- %s", textsafe.MarkdownCode(dash(p.Reference)))
 		if p.Digest != "" {
 			b.WriteString("<br>manifest " + textsafe.MarkdownCode(p.Digest))
+		}
+		if p.BuiltDigest != "" {
+			b.WriteString("<br>ours " + textsafe.MarkdownCode(p.BuiltDigest))
 		}
 		if p.LayerDigest != "" {
 			b.WriteString("<br>layer " + textsafe.MarkdownCode(p.LayerDigest))

@@ -9,7 +9,9 @@
 //
 // Everything goes through aws-sdk-go-v2, so the standard AWS environment
 // variables (AWS_REGION, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_ECR, profiles,
-// ...) are honoured. Every secret is handed to Options.Mask as soon as it is
-// obtained, and no error returned by this package contains one.
+// ...) are honoured. Every secret is added to the run's redact.Secrets
+// (Options.Secrets, whose Mask hides it) as soon as it is obtained, and no
+// error returned by this package contains one. The token is used only for
+// the registry it was issued for (its proxy endpoint), over HTTPS.
 // The package never prints.
 package ecr

@@ -139,12 +139,20 @@ func String(text string, secrets ...string) string {
 	})
 	text = authHeader.ReplaceAllString(text, "${1}"+Marker)
 	text = schemeToken.ReplaceAllString(text, "${1}${2}"+Marker)
-	return secretField.ReplaceAllStringFunc(text, func(m string) string {
+	text = secretField.ReplaceAllStringFunc(text, func(m string) string {
 		key := secretField.FindStringSubmatch(m)[1]
 		value := m[len(key):]
 		trimmed := strings.TrimRight(value, ".,:;)")
 		return key + Marker + value[len(trimmed):]
 	})
+	// Once more: re-encoding a URL's query decodes what was percent-encoded,
+	// which may spell a secret.
+	for _, secret := range secrets {
+		if secret != "" {
+			text = strings.ReplaceAll(text, secret, Marker)
+		}
+	}
+	return text
 }
 
 // URL drops the userinfo and fragment of a URL and replaces its query

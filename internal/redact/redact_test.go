@@ -141,3 +141,30 @@ func TestURL(t *testing.T) {
 		}
 	}
 }
+
+// TestString_encodedSecret: a secret percent-encoded in a URL's query is
+// decoded when the query is rewritten, and must be caught then.
+func TestString_encodedSecret(t *testing.T) {
+	t.Parallel()
+	got := String("GET https://h/x?%73%33%63%72%33%74pw=1 failed", "s3cr3tpw")
+	if strings.Contains(got, "s3cr3tpw") {
+		t.Errorf("String() = %q, holds the secret", got)
+	}
+}
+
+// FuzzString: no text makes String return a listed secret. Secrets are
+// lower-case letters and digits here, which the upper-case Marker cannot
+// help spell.
+func FuzzString(f *testing.F) {
+	f.Add("denied for AWS:ecrpassword123 (token QVdTOmVjcnBhc3N3b3JkMTIz)", "ecrpassword123")
+	f.Add("GET https://u:p@h/x?%65%63%72pass=1#f: EOF", "ecrpass1")
+	f.Add(`{"token":"abc","password":"s3cr3tpw"} Authorization: Basic s3cr3tpws3cr3tpw`, "s3cr3tpw")
+	f.Fuzz(func(t *testing.T, text, secret string) {
+		if len(secret) < 8 || strings.ContainsFunc(secret, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) {
+			return
+		}
+		if got := String(text, secret); strings.Contains(got, secret) {
+			t.Errorf("String(%q, %q) = %q, holds the secret", text, secret, got)
+		}
+	})
+}
