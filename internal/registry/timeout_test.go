@@ -125,29 +125,30 @@ func TestNewClient_bodyStall(t *testing.T) {
 }
 
 // TestNewClient_slowButSteady: a body that keeps coming, slower than the
-// stall timeout in total, is not cut.
+// stall timeout in total, is not cut. The gaps are a fifth of the stall
+// timeout, so a loaded machine cannot make them look like a stall.
 func TestNewClient_slowButSteady(t *testing.T) {
 	t.Parallel()
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
-		for range 6 {
+		for range 8 {
 			_, _ = io.WriteString(w, "chunk")
 			w.(http.Flusher).Flush()
-			time.Sleep(60 * time.Millisecond)
+			time.Sleep(200 * time.Millisecond)
 		}
 	})}
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { srv.Close() })
-	c, _ := NewClient(Options{PlainHTTP: true, Timeouts: Timeouts{Stall: 200 * time.Millisecond}})
+	c, _ := NewClient(Options{PlainHTTP: true, Timeouts: Timeouts{Stall: time.Second}})
 	resp, err := c.Client.Get("http://" + ln.Addr().String() + "/v2/")
 	if err != nil {
 		t.Fatalf("Get() = %v", err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	if err != nil || len(b) != 30 {
-		t.Fatalf("ReadAll() = %d bytes, %v; want 30, nil", len(b), err)
+	if err != nil || len(b) != 40 {
+		t.Fatalf("ReadAll() = %d bytes, %v; want 40, nil", len(b), err)
 	}
 }
 
@@ -196,7 +197,9 @@ func TestStallError_notRetried(t *testing.T) {
 func TestNewClient_tlsStallNamesHost(t *testing.T) {
 	t.Parallel()
 	addr, _ := hangingListener(t)
-	c, _ := NewClient(Options{Timeouts: Timeouts{Stall: 150 * time.Millisecond}})
+	// The handshake's own timeout is set far off: the stall guard must end
+	// the hung handshake, whatever the load delays its timer by.
+	c, _ := NewClient(Options{Timeouts: Timeouts{Stall: 150 * time.Millisecond, TLSHandshake: time.Minute}})
 	req, _ := http.NewRequest(http.MethodHead, "https://"+addr+"/v2/x/manifests/1.0.0", nil)
 	_, err := c.Client.Do(req)
 	var stall *StallError
