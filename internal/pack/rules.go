@@ -190,8 +190,8 @@ var rules = []Rule{
 		Checks: "files stay under 1 GiB each, 4 GiB together and 100,000 entries",
 		Why:    "bounded time and memory", Source: srcSafety},
 	{ID: "A6", Level: SeverityError, File: "pack folder", Required: true,
-		Checks: "file names and link targets are printable UTF-8",
-		Why:    "they end up in logs, tar headers and registry UIs", Source: srcSafety},
+		Checks: "file names and link targets are printable UTF-8; the pack folder's path has no comma, control character or surrounding space",
+		Why:    "they end up in logs, tar headers and registry UIs, and the matrix output hands folders to the comma-separated packs input", Source: srcSafety},
 	// Across the packs of a run.
 	{ID: "N6", Level: SeverityError, File: "packs of a run", Required: true,
 		Checks: "no two packs publish the same `name` and `version`",
