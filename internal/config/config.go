@@ -17,6 +17,7 @@ import (
 	"github.com/pack-publish/pack-publish/internal/ecr"
 	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/palette"
+	"github.com/pack-publish/pack-publish/internal/spell"
 )
 
 // DefaultConcurrency is the number of packs processed at once when the
@@ -389,32 +390,11 @@ func suggest(name string, candidates []string) string {
 	n := norm(name)
 	best, bestDist := "", max(1, min(3, len(n)/3))+1
 	for _, c := range candidates {
-		if d := editDistance(n, norm(c)); d < bestDist {
+		if d := spell.Distance(n, norm(c)); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // checkRegistry validates the destination: a registry host, an OCI layout,

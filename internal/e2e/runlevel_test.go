@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -217,43 +216,12 @@ func TestBinary_preflight(t *testing.T) {
 	}
 }
 
-// hangingListener accepts TCP connections and never answers.
-func hangingListener(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var held []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
-
 // TestBinary_hangingRegistry: a registry that accepts connections and
 // never answers ends the run at the timeout, with one message naming the
 // host and the timeout; the packs are cancelled, not failed.
 func TestBinary_hangingRegistry(t *testing.T) {
 	t.Parallel()
-	host := hangingListener(t)
+	host, _ := registrytest.Hanging(t)
 	ws := manyPacks(t, 5)
 	report := filepath.Join(t.TempDir(), "report.json")
 	start := time.Now()

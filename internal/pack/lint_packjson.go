@@ -16,6 +16,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/pack-publish/pack-publish/internal/spell"
 )
 
 // The rules on pack.json.
@@ -223,7 +225,7 @@ func (c *checker) unknownKeys() {
 // or by at most two edits (one for short names), or "".
 func misspelled(k string) string {
 	for _, known := range knownKeys {
-		d := editDistance(strings.ToLower(k), strings.ToLower(known))
+		d := spell.Distance(strings.ToLower(k), strings.ToLower(known))
 		if strings.EqualFold(k, known) || (d <= 2 && len(known) > 5) || (d == 1 && len(known) > 3) {
 			return known
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/pack-publish/pack-publish/internal/spell"
 )
 
 // Rule is one validation rule: its id, the level of every finding it
@@ -279,7 +281,7 @@ func suggest(id string) string {
 	id = strings.ToUpper(strings.TrimSpace(id))
 	best, bestD := "", 3
 	for _, r := range rules {
-		if d := editDistance(id, r.ID); d < bestD {
+		if d := spell.Distance(id, r.ID); d < bestD {
 			best, bestD = r.ID, d
 		}
 	}
@@ -287,27 +289,6 @@ func suggest(id string) string {
 		return ""
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance of two short strings.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // RulesTable renders the README's table of rules.

@@ -3,9 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,43 +14,12 @@ import (
 	"github.com/pack-publish/pack-publish/internal/registrytest"
 )
 
-// silent accepts TCP connections and never answers.
-func silent(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var held []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
-
 // TestRun_ecrStall: the STS and ECR calls have the same bounded timeouts as
 // the registry's: an ECR endpoint that never answers fails the pre-flight
 // check (exit 2) naming the host, instead of hanging the run.
 func TestRun_ecrStall(t *testing.T) {
 	ecrtest.Isolate(t)
-	host := silent(t)
+	host, _ := registrytest.Hanging(t)
 	t.Setenv("AWS_ENDPOINT_URL_ECR", "http://"+host)
 	t.Setenv("AWS_ACCESS_KEY_ID", ecrtest.DefaultAccessKeyID)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", ecrtest.DefaultSecretAccessKey)
@@ -103,7 +70,7 @@ func TestRun_preflightBeforeLookups(t *testing.T) {
 // TestRun_timeout: the timeout input cancels what is not finished.
 func TestRun_timeout(t *testing.T) {
 	t.Parallel()
-	host := silent(t)
+	host, _ := registrytest.Hanging(t)
 	dir := ws(t, gittest.Pack("packs/a", "a", "1.0.0"), gittest.Pack("packs/b", "b", "1.0.0"))
 	c := cfg(dir, func(c *config.Config) {
 		c.DryRun, c.Registry, c.PlainHTTP, c.Auth, c.Timeout = false, host, true, "none", 300*time.Millisecond

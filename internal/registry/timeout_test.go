@@ -8,44 +8,16 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pack-publish/pack-publish/internal/publish"
+	"github.com/pack-publish/pack-publish/internal/registrytest"
 )
-
-// hangingListener accepts connections and never answers; it counts them.
-func hangingListener(t *testing.T) (addr string, conns *atomic.Int32) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conns = &atomic.Int32{}
-	var held []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			held = append(held, c)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		for _, c := range held {
-			c.Close()
-		}
-	})
-	return ln.Addr().String(), conns
-}
 
 func TestNewClient_stalledServer(t *testing.T) {
 	t.Parallel()
-	addr, conns := hangingListener(t)
+	addr, conns := registrytest.Hanging(t)
 	tests := []struct {
 		name string
 		url  string
@@ -83,7 +55,7 @@ func TestNewClient_stalledServer(t *testing.T) {
 
 func TestNewClient_stallNamesHost(t *testing.T) {
 	t.Parallel()
-	addr, conns := hangingListener(t)
+	addr, conns := registrytest.Hanging(t)
 	c, _ := NewClient(Options{PlainHTTP: true, Timeouts: Timeouts{Stall: 100 * time.Millisecond}})
 	req, _ := http.NewRequest(http.MethodHead, "http://"+addr+"/v2/x/manifests/1.0.0", nil)
 	_, err := c.Client.Do(req)
@@ -196,7 +168,7 @@ func TestStallError_notRetried(t *testing.T) {
 // TLS (the default, HTTPS) also ends in a *StallError naming host and limit.
 func TestNewClient_tlsStallNamesHost(t *testing.T) {
 	t.Parallel()
-	addr, _ := hangingListener(t)
+	addr, _ := registrytest.Hanging(t)
 	// The handshake's own timeout is set far off: the stall guard must end
 	// the hung handshake, whatever the load delays its timer by.
 	c, _ := NewClient(Options{Timeouts: Timeouts{Stall: 150 * time.Millisecond, TLSHandshake: time.Minute}})
