@@ -144,6 +144,9 @@ func TestLint_rules(t *testing.T) {
 		{"V4", SeverityWarning, with(with(basePack(), "presets.yaml", ""), "values.yaml", "pack:\n  content:\n    images:\n      - image: x\ncharts:\n  demo-chart:\n    cpu: 1\n    replicas: 1\nmanifests:\n  app: {}\n"), "no charts.demo section for charts/demo-1.2.3.tgz (chart name \"demo\"), but charts.demo-chart names no chart"},
 		{"V7", SeverityNotice, with(with(basePack(), "presets.yaml", ""), "values.yaml", "pack:\n  content:\n    images:\n      - image: x\nmanifests:\n  app: {}\n"), "no charts.demo section"},
 		{"V8", SeverityWarning, with(basePack(), "values.yaml", "pack:\n  namespace: demo\n  content:\n    images:\n      - image: demo:1\n      - iamge: demo-sidecar:1\ncharts:\n  demo:\n    cpu: 500m\n    replicas: 1\nmanifests:\n  app:\n    port: 80\n"), "unknown key \"iamge\""},
+		{"V9", SeverityWarning, with(basePack(), "values.yaml", "pack:\n  content:\n    - image: demo:1\ncharts:\n  demo:\n    cpu: 1\n    replicas: 1\nmanifests:\n  app: {}\n"), "pack.content is a list"},
+		{"V9", SeverityWarning, with(basePack(), "values.yaml", "pack:\n  content:\n    images:\n      - image: demo:1\n    namespace: demo\ncharts:\n  demo:\n    cpu: 1\n    replicas: 1\nmanifests:\n  app: {}\n"), "pack.content.namespace is not read: namespace belongs directly under pack:, so the pack deploys into the default namespace"},
+		{"V9", SeverityWarning, with(basePack(), "values.yaml", "pack:\n  namespace: demo\n  content:\n    images:\n      - image: demo:1\n    chrats: []\ncharts:\n  demo:\n    cpu: 1\n    replicas: 1\nmanifests:\n  app: {}\n"), "probably a misspelling of \"charts\""},
 		{"V5", SeverityNotice, with(basePack(), "values.yaml", "charts:\n  demo:\n    cpu: 1\n    replicas: 1\nmanifests:\n  app: {}\n"), "pack.content.images"},
 		{"V6", SeverityNotice, with(basePack(), "values.yaml", "pack:\n   namespace: x\n"), "not a multiple of 2"},
 		{"S1", SeverityError, with(basePack(), "schema.yaml", "charts.demo.replicas: 3\n"), "has no string schema"},
@@ -172,6 +175,28 @@ func TestLint_rules(t *testing.T) {
 			}
 			t.Errorf("findings:\n%v\nwant %s (%s) containing %q", findings, tc.rule, tc.sev, tc.msg)
 		})
+	}
+}
+
+// TestLint_valuesQuietOnServedShapes: values.yaml shapes that served packs
+// use draw no V2 or V9 finding: an empty pack.namespace (Palette treats it as
+// not set), pack.content with images and charts, keys of pack.content that
+// Palette ignores, and YAML anchors in chart values.
+func TestLint_valuesQuietOnServedShapes(t *testing.T) {
+	t.Parallel()
+	const rest = "charts:\n  demo:\n    cpu: &c 1\n    limit: *c\n    replicas: 1\nmanifests:\n  app: {}\n"
+	for _, values := range []string{
+		"pack:\n  namespace:\n  content:\n    images:\n      - image: demo:1\n" + rest,
+		"pack:\n  namespace: ~\n  content:\n    images:\n      - image: demo:1\n    charts:\n      - name: demo\n        version: 1.2.3\n" + rest,
+		"pack:\n  namespace: demo\n  content:\n    images:\n      - image: demo:1\n    notes: mirrored nightly\n" + rest,
+		"pack:\n  namespace: demo\n  content:\n" + rest,
+	} {
+		_, findings := Load(context.Background(), with(basePack(), "values.yaml", values), Options{})
+		for _, f := range findings {
+			if f.Rule == "V2" || f.Rule == "V9" {
+				t.Errorf("values.yaml\n%s\ndrew %v", values, f)
+			}
+		}
 	}
 }
 

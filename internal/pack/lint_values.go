@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/pack-publish/pack-publish/internal/spell"
 )
 
 // The rules on values.yaml.
@@ -45,13 +47,61 @@ func (c *checker) valuesLayout() {
 		c.find("V1", file, root.Line, root.Column, "the top level of values.yaml must be a mapping", "start with keys such as pack:, charts: and manifests:")
 		return
 	}
-	if ns := c.lookup("pack.namespace"); ns != nil && (ns.Kind != yaml.ScalarNode || ns.Tag != "!!str") {
+	if ns := c.lookup("pack.namespace"); ns != nil && !isNull(ns) && (ns.Kind != yaml.ScalarNode || ns.Tag != "!!str") {
 		c.find("V2", file, ns.Line, ns.Column, "pack.namespace should be a string", "write pack: {namespace: my-namespace}")
 	}
 	c.manifestSections(file)
 	c.chartSections(file)
+	c.contentShape(file)
 	c.images(file)
 	c.indentation(file)
+}
+
+// isNull reports an empty or null YAML value (namespace:, namespace: ~),
+// which Palette treats like a key that is not there.
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+
+// contentKeys are the keys read under pack.content: the images to scan and
+// mirror, and the charts they come from.
+var contentKeys = []string{"images", "charts"}
+
+// contentShape: pack.content is a mapping of images: and charts: (V9). A
+// list there (the image entries one level too high), a key of pack: moved
+// into it, or a misspelled images:/charts: is reported; other keys are left
+// alone, as Palette ignores them.
+func (c *checker) contentShape(file string) {
+	content := c.lookup("pack.content")
+	if content == nil || isNull(content) {
+		return
+	}
+	if content.Kind != yaml.MappingNode {
+		msg, fix := "pack.content must be a mapping with images: (and charts:)", "write pack: {content: {images: [{image: registry/repo:tag}]}}"
+		if content.Kind == yaml.SequenceNode {
+			msg, fix = "pack.content is a list: the image entries belong under pack.content.images, which is empty", "indent the - image: entries under a new images: key of pack.content"
+		}
+		c.find("V9", file, content.Line, content.Column, msg, fix)
+		return
+	}
+	packKeys := []string{"namespace", "namespaceLabels", "releaseNameOverride"}
+	for i := 0; i+1 < len(content.Content); i += 2 {
+		k := content.Content[i]
+		switch {
+		case slices.Contains(contentKeys, k.Value):
+		case slices.Contains(packKeys, k.Value):
+			msg := fmt.Sprintf("pack.content.%s is not read: %s belongs directly under pack:", k.Value, k.Value)
+			if k.Value == "namespace" && c.lookup("pack.namespace") == nil {
+				msg += ", so the pack deploys into the default namespace"
+			}
+			c.find("V9", file, k.Line, k.Column, msg, fmt.Sprintf("move %s: up one level, to pack.%s", k.Value, k.Value))
+		default:
+			for _, known := range contentKeys {
+				if d := spell.Distance(strings.ToLower(k.Value), known); d > 0 && d <= 2 {
+					c.find("V9", file, k.Line, k.Column, fmt.Sprintf("pack.content has the key %q, probably a misspelling of %q, which is what scanning and mirroring read", k.Value, known), fmt.Sprintf("rename %s: to %s:", k.Value, known))
+					break
+				}
+			}
+		}
+	}
 }
 
 // valuesRef finds templates that read values: {{ .Values.x }}, {{ $.Values }}.
