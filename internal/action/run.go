@@ -77,7 +77,7 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 		return exitConfig
 	}
 
-	res, err := pipeline.Run(ctx, cfg, pipeline.Options{Logf: fe.logf, Getenv: env.Getenv, IDToken: fe.idToken(), Mask: fe.mask, Progress: fe.progress})
+	res, err := pipeline.Run(ctx, cfg, pipeline.Options{Logf: fe.logf, Getenv: env.Getenv, IDToken: fe.idToken(), Mask: fe.mask, Progress: fe.progress, Notice: fe.notice})
 	if err != nil {
 		reportConfigError(fe, err)
 		if errors.Is(err, pipeline.ErrConfig) {
@@ -86,9 +86,7 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 		return exitFailed
 	}
 	fe.progress(pipeline.Progress{Phase: "report"})
-	for _, n := range res.Notices {
-		fe.notice(n)
-	}
+	// The notices were printed as they arose (Options.Notice).
 	for _, d := range res.Deleted {
 		fe.notice(d + " was deleted between the compared commits: nothing is published for it")
 	}

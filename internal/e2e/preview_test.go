@@ -146,3 +146,24 @@ func TestGitHub_pullRequestPreviewComment(t *testing.T) {
 		t.Errorf("the file behind the symlink was overwritten: %q", b)
 	}
 }
+
+// TestGitHub_noticesFirst: a notice about the whole run ("publishing every
+// pack", "the registry was not checked") is printed when it arises, before
+// the packs' lines, not after the last of them.
+func TestGitHub_noticesFirst(t *testing.T) {
+	t.Parallel()
+	env := newGHEnv(t, workspace(t), map[string]string{"packs-dir": "packs", "dry-run": "true"}) // workflow_dispatch: every pack
+	r := env.run(t)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	every := strings.Index(r.stdout, "::notice::publishing every pack")
+	notChecked := strings.Index(r.stdout, "::notice::dry run: the registry was not checked")
+	firstPack := strings.Index(r.stdout, "packs/hello-")
+	if every < 0 || notChecked < 0 || firstPack < 0 || every > firstPack || notChecked > firstPack {
+		t.Errorf("notices at %d and %d, first pack line at %d: want both notices first\n%s", every, notChecked, firstPack, r.stdout)
+	}
+	if n := strings.Count(r.stdout, "::notice::publishing every pack"); n != 1 {
+		t.Errorf("the notice is printed %d times, want once\n%s", n, r.stdout)
+	}
+}

@@ -95,7 +95,7 @@ func (r *run) basePathRestored(res *Result, items []*item) {
 	}
 	for _, it := range items {
 		if it.existed {
-			res.Notices = append(res.Notices, fmt.Sprintf("the base-path artifact %s@%s was missing although packs were already published below it (%s), "+
+			r.notice(fmt.Sprintf("the base-path artifact %s@%s was missing although packs were already published below it (%s), "+
 				"and has been pushed again: Palette needs it to list the packs. A garbage collection that deletes untagged manifests removes it "+
 				"(on zot it takes every pack below with it); keep it with the settings in README, \"Registry settings that keep packs\"",
 				res.BasePath.Reference, res.BasePath.Digest, it.res.Reference))

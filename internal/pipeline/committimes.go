@@ -25,7 +25,7 @@ func (r *run) commitTimes(ctx context.Context, items []*item, res *Result) {
 	times, err := r.git.LastCommitTimes(ctx, dirs)
 	if err != nil {
 		if ctx.Err() == nil {
-			res.Notices = append(res.Notices, fmt.Sprintf("the packs' created times cannot be read from git (%v), so they are %s; "+
+			r.notice(fmt.Sprintf("the packs' created times cannot be read from git (%v), so they are %s; "+
 				"check out the repository with its history, owned by the user that runs pack-publish or trusted with git's safe.directory", err, r.fallbackTime()))
 		}
 		return
@@ -38,7 +38,7 @@ func (r *run) commitTimes(ctx context.Context, items []*item, res *Result) {
 		}
 	}
 	if len(missing) > 0 {
-		res.Notices = append(res.Notices, fmt.Sprintf("no commit touches %s (not committed, or a shallow clone?), so the created time is %s; commit the pack to make its digest reproducible",
+		r.notice(fmt.Sprintf("no commit touches %s (not committed, or a shallow clone?), so the created time is %s; commit the pack to make its digest reproducible",
 			strings.Join(missing, ", "), r.fallbackTime()))
 	}
 }

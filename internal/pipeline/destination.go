@@ -46,7 +46,7 @@ func (r *run) preflightError(err error) error {
 func (r *run) notChecked(res *Result, why string) {
 	r.client, r.ecr = nil, nil
 	res.Destination = "dry run (nothing written; the registry was not checked)"
-	res.Notices = append(res.Notices, "dry run: the registry was not checked ("+why+"), so a conflict with a published "+
+	r.notice("dry run: the registry was not checked (" + why + "), so a conflict with a published " +
 		"version cannot show here; every valid pack is dry-run")
 }
 

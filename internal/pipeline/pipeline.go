@@ -50,6 +50,10 @@ type Options struct {
 	// Progress is called when a phase starts (Done 0) and each time a pack
 	// finishes it; the front end groups its log and counts [n/N]. nil: no-op.
 	Progress func(Progress)
+	// Notice is called with each notice, redacted, when it arises (so that
+	// "publishing every pack" comes before the packs, not after them);
+	// Result.Notices holds them all as well. nil: no-op.
+	Notice func(msg string)
 }
 
 // Progress tells where a run is: Phase is "detect", "validate" or
@@ -90,6 +94,9 @@ func (o *Options) defaults() {
 			progress(p)
 		}
 	}
+	if o.Notice == nil {
+		o.Notice = func(string) {}
+	}
 	if o.UserAgent == "" {
 		o.UserAgent = "pack-publish"
 	}
@@ -119,20 +126,20 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		return nil, fmt.Errorf("%w: opening the workspace %s: %w", ErrConfig, cfg.Workspace, err)
 	}
 	defer ws.Close()
-	opts.Progress(Progress{Phase: "detect"})
-	dirs, err := selectPacks(ctx, cfg, opts, ws, res)
-	if err != nil {
-		return nil, err
-	}
-	res.Selected = dirs
-
 	r := &run{cfg: cfg, opts: opts, ws: ws, git: git.Runner{Dir: cfg.Workspace}, retry: opts.Retry,
 		ecrCalls: make(chan struct{}, cfg.Concurrency), answered: make(chan struct{}),
-		secrets: &redact.Secrets{}}
+		secrets: &redact.Secrets{}, res: res}
 	// The configured secrets are masked by the front end already; every
 	// secret obtained from now on is masked as it is added.
 	r.secrets.Add(cfg.Secrets()...)
 	r.secrets.Mask = opts.Mask
+
+	opts.Progress(Progress{Phase: "detect"})
+	dirs, err := r.selectPacks(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	res.Selected = dirs
 	defer r.redactResult(res)
 	if r.tmp, err = os.MkdirTemp("", "pack-publish-"); err != nil {
 		return nil, fmt.Errorf("creating a temporary folder: %w", err)
@@ -270,6 +277,8 @@ func (r *run) redactResult(res *Result) {
 type run struct {
 	cfg    *config.Config
 	opts   Options
+	res    *Result // the run's result, for notice
+	noteMu sync.Mutex
 	ws     *os.Root // the workspace
 	git    git.Runner
 	tmp    string
@@ -306,4 +315,14 @@ func (r *run) each(ctx context.Context, items []*item, fn func(context.Context, 
 		g.Go(func() error { fn(ctx, it); return nil })
 	}
 	_ = g.Wait()
+}
+
+// notice records a notice in the result and hands it to Options.Notice at
+// once, both redacted.
+func (r *run) notice(msg string) {
+	msg = r.secrets.String(msg)
+	r.noteMu.Lock()
+	defer r.noteMu.Unlock()
+	r.res.Notices = append(r.res.Notices, msg)
+	r.opts.Notice(msg)
 }

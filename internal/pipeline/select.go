@@ -16,7 +16,8 @@ import (
 
 // selectPacks decides which pack folders this run handles: the packs input,
 // every pack (detect: all), or the packs changed between two commits.
-func selectPacks(ctx context.Context, cfg *config.Config, opts Options, ws *os.Root, res *Result) ([]string, error) {
+func (r *run) selectPacks(ctx context.Context, ws *os.Root) ([]string, error) {
+	cfg, opts, res := r.cfg, r.opts, r.res
 	fsys := ws.FS()
 	if len(cfg.Packs) > 0 {
 		var errs []error
@@ -47,7 +48,9 @@ func selectPacks(ctx context.Context, cfg *config.Config, opts Options, ws *os.R
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 			}
-			res.Notices = append(res.Notices, ch.Notices...)
+			for _, n := range ch.Notices {
+				r.notice(n)
+			}
 			if !ch.All {
 				res.BaseSHA, res.HeadSHA, res.Deleted = ch.BaseSHA, ch.HeadSHA, ch.Deleted
 				if ch.Changed == nil {
@@ -56,7 +59,7 @@ func selectPacks(ctx context.Context, cfg *config.Config, opts Options, ws *os.R
 				return ch.Changed, nil
 			}
 		} else {
-			res.Notices = append(res.Notices, "publishing every pack: "+rng.AllReason)
+			r.notice("publishing every pack: " + rng.AllReason)
 		}
 	}
 	dirs, links, err := pack.DiscoverLinks(ctx, fsys, cfg.PacksDirs)
@@ -64,7 +67,7 @@ func selectPacks(ctx context.Context, cfg *config.Config, opts Options, ws *os.R
 		return nil, fmt.Errorf("%w: input packs-dir: %w", ErrConfig, err)
 	}
 	if len(links) > 0 {
-		res.Notices = append(res.Notices, fmt.Sprintf("not following the symlink(s) %s to a pack or out of the workspace: symlinked folders are never read; "+
+		r.notice(fmt.Sprintf("not following the symlink(s) %s to a pack or out of the workspace: symlinked folders are never read; "+
 			"commit the real folder", strings.Join(links, ", ")))
 	}
 	return dirs, nil
