@@ -67,8 +67,9 @@ func (r *run) selectPacks(ctx context.Context, ws *os.Root) ([]string, error) {
 		return nil, fmt.Errorf("%w: input packs-dir: %w", ErrConfig, err)
 	}
 	if len(links) > 0 {
-		r.notice(fmt.Sprintf("not following the symlink(s) %s to a pack or out of the workspace: symlinked folders are never read; "+
-			"commit the real folder", strings.Join(links, ", ")))
+		r.notice(fmt.Sprintf("not following the symlink(s) %s to a pack or out of the workspace: a pack is read from its real folder only "+
+			"(a link such as latest -> pack-1.2.0 is skipped, the folder it names is read under its own name); "+
+			"to publish a pack that lies elsewhere, commit its folder", strings.Join(links, ", ")))
 	}
 	return dirs, nil
 }
