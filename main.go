@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/pack-publish/pack-publish/internal/action"
@@ -20,7 +21,16 @@ import (
 var actionYAML []byte
 
 // version is set at build time: go build -ldflags "-X main.version=v1.2.3".
+// Without it, the module version go records (go install ...@v1.2.3, or the
+// commit of a checkout) stands in.
 var version = "dev"
+
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -31,7 +41,7 @@ func main() {
 	}
 	code := action.Main(ctx, actionYAML, action.Env{
 		Args: os.Args[1:], Getenv: os.Getenv, Environ: os.Environ(), Dir: dir,
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Version: version,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Version: buildVersion(),
 	})
 	stop()
 	os.Exit(code)
