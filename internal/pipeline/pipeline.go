@@ -140,7 +140,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		return nil, err
 	}
 	res.Selected = dirs
-	defer r.redactResult(res)
+	defer r.redactResult()
 	if r.tmp, err = os.MkdirTemp("", "pack-publish-"); err != nil {
 		return nil, fmt.Errorf("creating a temporary folder: %w", err)
 	}
@@ -262,14 +262,12 @@ func (r *run) counted(phase string, total int, fn func(context.Context, *item)) 
 	}
 }
 
-// redactResult removes every secret of the run from the messages and
-// notices of res, whichever way an error reached them.
-func (r *run) redactResult(res *Result) {
-	for i := range res.Packs {
-		res.Packs[i].Message = r.secrets.String(res.Packs[i].Message)
-	}
-	for i := range res.Notices {
-		res.Notices[i] = r.secrets.String(res.Notices[i])
+// redactResult removes every secret of the run from the packs' messages,
+// whichever way an error reached them. Notices need not be: notice
+// redacts each one before it is recorded or handed on.
+func (r *run) redactResult() {
+	for i := range r.res.Packs {
+		r.res.Packs[i].Message = r.secrets.String(r.res.Packs[i].Message)
 	}
 }
 
