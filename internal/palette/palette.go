@@ -228,17 +228,20 @@ func ParseURL(s string) (*url.URL, error) {
 		s = "https://" + s
 	}
 	u, err := url.Parse(s)
+	// shown is what an error quotes: the value without the query values or
+	// fragment, where a key pasted into the wrong place would sit.
+	shown := redact.URL(s)
 	switch {
 	case err != nil:
 		return nil, errors.New("input palette-url: not a URL; give https://api.spectrocloud.com or https://<palette-host>")
 	case u.User != nil:
 		return nil, errors.New("input palette-url: must not contain credentials; the API key goes in palette-api-key")
 	case u.Host == "":
-		return nil, fmt.Errorf("input palette-url: %q has no host; give https://api.spectrocloud.com or https://<palette-host>", s)
+		return nil, fmt.Errorf("input palette-url: %q has no host; give https://api.spectrocloud.com or https://<palette-host>", shown)
 	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("input palette-url: %q has a query or fragment; give the API root only", s)
+		return nil, fmt.Errorf("input palette-url: %q has a query or fragment; give the API root only", shown)
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):
-		return nil, fmt.Errorf("input palette-url: %q is plain HTTP, which would send the API key in the clear; use https://", s)
+		return nil, fmt.Errorf("input palette-url: %q is plain HTTP, which would send the API key in the clear; use https://", shown)
 	case u.Scheme != "https" && u.Scheme != "http":
 		return nil, fmt.Errorf("input palette-url: scheme %q is not https", u.Scheme)
 	}

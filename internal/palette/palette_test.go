@@ -284,6 +284,9 @@ func TestParseURL(t *testing.T) {
 		{in: "http://palette.example.com", err: "plain HTTP"},
 		{in: "https://user:pw@palette.example.com", err: "credentials"},
 		{in: "https://palette.example.com/?x=1", err: "query"},
+		{in: "https://palette.example.com/?apikey=pw", err: "query"},
+		{in: "https://palette.example.com/#pw", err: "fragment"},
+		{in: "https://?apikey=pw", err: "no host"},
 		{in: "ftp://palette.example.com", err: "not https"},
 		{in: "https://", err: "no host"},
 	} {
