@@ -64,7 +64,7 @@ type Options struct {
 	// Redact removes secrets from text quoted from Palette (the run's
 	// redact.Secrets.String); nil: redact.String with APIKey.
 	Redact func(string) string
-	Logf   func(format string, args ...any) // progress; nil discards
+	Logf   func(format string, args ...any) // progress, redacted; nil discards
 	Now    func() time.Time
 }
 
@@ -133,6 +133,10 @@ func (o *Options) defaults() {
 		key := o.APIKey
 		o.Redact = func(s string) string { return redact.String(s, key) }
 	}
+	// Progress lines quote Palette's text (registry names and UIDs, sync
+	// statuses) too: they are redacted like errors and the result.
+	logf, redact := o.Logf, o.Redact
+	o.Logf = func(format string, args ...any) { logf("%s", redact(fmt.Sprintf(format, args...))) }
 }
 
 // Sync asks Palette to sync the registry and waits until every pack in
@@ -181,7 +185,7 @@ func sync(ctx context.Context, opts Options, res *Result) error {
 	if err != nil {
 		return err
 	}
-	res.Registry, res.RegistryUID = reg.Metadata.Name, reg.Metadata.UID
+	res.Registry, res.RegistryUID = opts.Redact(reg.Metadata.Name), opts.Redact(reg.Metadata.UID)
 	if err := c.checkRegistry(ctx, opts, reg); err != nil {
 		return err
 	}
