@@ -36,8 +36,8 @@ func Scan(ctx context.Context, fsys fs.FS, opts Options) ([]Entry, []pack.Findin
 		findings []pack.Finding
 		total    int64
 	)
-	bad := func(rule, p, msg, fix string) {
-		findings = append(findings, pack.Finding{Rule: rule, Severity: pack.SeverityError, File: p, Message: msg, Fix: fix})
+	bad := func(rule, p, msg, fix string) { // at the rule's level in the registry
+		findings = append(findings, pack.NewFinding(rule, p, msg, fix))
 	}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

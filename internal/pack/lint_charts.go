@@ -32,7 +32,6 @@ const (
 type chartInfo struct {
 	name    string // from Chart.yaml; "" when not found
 	problem string // why the file is not a chart archive; "" when it is or cannot be told
-	read    int64  // decompressed bytes read
 }
 
 // charts checks that every listed chart file is a Helm chart archive (F18).
@@ -91,19 +90,18 @@ func (c *checker) readChart(file string) chartInfo {
 	defer gz.Close()
 	body := &io.LimitedReader{R: ctxReader{c.ctx, gz}, N: c.opts.MaxChartBytes}
 	tr := tar.NewReader(body)
-	read := func() int64 { return c.opts.MaxChartBytes - body.N }
 	for range maxChartEntries {
 		if c.ctx.Err() != nil {
-			return chartInfo{read: read()}
+			return chartInfo{}
 		}
 		h, err := tr.Next()
 		switch {
 		case body.N <= 0 || c.ctx.Err() != nil:
-			return chartInfo{read: read()} // over the cap: not judged
+			return chartInfo{} // over the cap: not judged
 		case errors.Is(err, io.EOF):
-			return chartInfo{problem: fmt.Sprintf("%s holds no <chart>/Chart.yaml, so it is not a Helm chart archive", file), read: read()}
+			return chartInfo{problem: fmt.Sprintf("%s holds no <chart>/Chart.yaml, so it is not a Helm chart archive", file)}
 		case err != nil:
-			return chartInfo{problem: fmt.Sprintf("%s is not a readable tar archive: %v", file, err), read: read()}
+			return chartInfo{problem: fmt.Sprintf("%s is not a readable tar archive: %v", file, err)}
 		}
 		if !isChartYAML(h.Name) {
 			continue
@@ -112,19 +110,19 @@ func (c *checker) readChart(file string) chartInfo {
 		b, err := io.ReadAll(io.LimitReader(tr, maxChartYAML))
 		switch {
 		case err != nil && (body.N <= 0 || c.ctx.Err() != nil):
-			return chartInfo{read: read()}
+			return chartInfo{}
 		case err != nil:
-			return chartInfo{problem: fmt.Sprintf("%s: reading %s: %v", file, h.Name, err), read: read()}
+			return chartInfo{problem: fmt.Sprintf("%s: reading %s: %v", file, h.Name, err)}
 		}
 		if err := yaml.Unmarshal(b, &chart); err != nil {
-			return chartInfo{problem: fmt.Sprintf("%s: %s does not parse: %v", file, h.Name, err), read: read()}
+			return chartInfo{problem: fmt.Sprintf("%s: %s does not parse: %v", file, h.Name, err)}
 		}
 		if strings.TrimSpace(chart.Name) == "" {
-			return chartInfo{problem: fmt.Sprintf("%s: %s has no name, which Helm requires", file, h.Name), read: read()}
+			return chartInfo{problem: fmt.Sprintf("%s: %s has no name, which Helm requires", file, h.Name)}
 		}
-		return chartInfo{name: chart.Name, read: read()}
+		return chartInfo{name: chart.Name}
 	}
-	return chartInfo{read: read()} // too many entries before Chart.yaml: not judged
+	return chartInfo{} // too many entries before Chart.yaml: not judged
 }
 
 // isChartYAML reports whether a tar entry is the chart's own Chart.yaml:

@@ -14,10 +14,8 @@ func (c *checker) find(rule, file string, line, col int, msg, fix string) {
 
 // findAt records a finding in pack.json at a JSON pointer ("/charts/0"),
 // or at its nearest indexed parent.
-func (c *checker) findAt(rule, ptr, msg, fix string) { c.reportAt(level(rule), rule, ptr, msg, fix) }
-
-func (c *checker) reportAt(sev Severity, rule, ptr, msg, fix string) {
-	f := Finding{Rule: rule, Severity: sev, File: "pack.json", Message: msg, Fix: fix}
+func (c *checker) findAt(rule, ptr, msg, fix string) {
+	f := Finding{Rule: rule, Severity: level(rule), File: "pack.json", Message: msg, Fix: fix}
 	if !c.full(rule, f.File) { // positions are only worked out for kept findings
 		f.Line, f.Column = c.lines.position(c.raw, c.idx.at(ptr))
 	}
@@ -44,30 +42,20 @@ func (c *checker) report(f Finding) {
 		c.droppedKeys = append(c.droppedKeys, key)
 	}
 	d.n++
-	d.worst = worse(d.worst, f.Severity)
 }
 
-// worse returns the more severe of two levels.
-func worse(a, b Severity) Severity {
-	rank := map[Severity]int{SeverityNotice: 1, SeverityWarning: 2, SeverityError: 3}
-	if rank[b] > rank[a] {
-		return b
-	}
-	return a
-}
-
-// dropped sums up the findings of one rule and file over maxPerRule.
+// dropped sums up the findings of one rule and file over maxPerRule; they
+// share the rule's one level.
 type dropped struct {
 	first Finding
 	n     int
-	worst Severity
 }
 
 // finish appends one summary finding per rule and file that hit the cap.
 func (c *checker) finish() []Finding {
 	for _, key := range c.droppedKeys {
 		d := c.dropped[key]
-		c.findings = append(c.findings, Finding{Rule: d.first.Rule, Severity: d.worst, File: d.first.File,
+		c.findings = append(c.findings, Finding{Rule: d.first.Rule, Severity: d.first.Severity, File: d.first.File,
 			Message: fmt.Sprintf("%d more %s findings in %s are not shown", d.n, d.first.Rule, d.first.File),
 			Fix:     "fix the findings above and run again to see the rest"})
 	}

@@ -81,8 +81,8 @@ func checkFolderNames(items []*item) {
 			default:
 				continue
 			}
-			it.addFindings([]pack.Finding{{Rule: "A6", Severity: pack.SeverityError, File: it.dir, Message: msg,
-				Fix: "rename the folder to printable UTF-8 without commas and surrounding spaces"}}, false)
+			it.addFindings([]pack.Finding{pack.NewFinding("A6", it.dir, msg,
+				"rename the folder to printable UTF-8 without commas and surrounding spaces")}, false)
 			break
 		}
 	}
