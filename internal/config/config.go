@@ -347,7 +347,7 @@ func (l *loader) checkEnviron(environ []string, github bool) (warnings []string)
 				continue
 			}
 			msg := fmt.Sprintf("the environment variable %s names no input", key)
-			if s := suggest(name, inputs); s != "" {
+			if s := spell.Suggest(name, inputs); s != "" {
 				msg += fmt.Sprintf("; did you mean PACK_PUBLISH_%s?", envName(s))
 			} else {
 				msg += "; inputs are PACK_PUBLISH_<NAME> with the input name upper-cased and '-' as '_' (see pack-publish --help)"
@@ -359,7 +359,7 @@ func (l *loader) checkEnviron(environ []string, github bool) (warnings []string)
 				continue
 			}
 			msg := fmt.Sprintf("%s: pack-publish has no input %q; it is ignored", key, strings.ToLower(name))
-			if s := suggest(name, inputs); s != "" {
+			if s := spell.Suggest(name, inputs); s != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", s)
 			}
 			warnings = append(warnings, msg)
@@ -370,32 +370,6 @@ func (l *loader) checkEnviron(environ []string, github bool) (warnings []string)
 
 // envName is an input or output name as it appears in PACK_PUBLISH_<NAME>.
 func envName(name string) string { return strings.ReplaceAll(strings.ToUpper(name), "-", "_") }
-
-// Suggest returns the candidate closest to a mistyped name, or "" when
-// none is close (see suggest).
-func Suggest(name string, candidates []string) string { return suggest(name, candidates) }
-
-// suggest returns the candidate closest to a mistyped name, or "" when none
-// is close: the same letters without case and separators, or at most a
-// third of the letters (at most 3) edited.
-func suggest(name string, candidates []string) string {
-	norm := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			if r == '-' || r == '_' {
-				return -1
-			}
-			return r
-		}, strings.ToLower(s))
-	}
-	n := norm(name)
-	best, bestDist := "", max(1, min(3, len(n)/3))+1
-	for _, c := range candidates {
-		if d := spell.Distance(n, norm(c)); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
-}
 
 // checkRegistry validates the destination: a registry host, an OCI layout,
 // or a dry run.
@@ -648,7 +622,7 @@ func parseFlags(spec Spec, args []string) (map[string]string, error) {
 		msg := err.Error()
 		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
 			msg = fmt.Sprintf("unknown flag --%s", name)
-			if s := suggest(name, append(names, flagVersion, flagPasswordStdin)); s != "" {
+			if s := spell.Suggest(name, append(names, flagVersion, flagPasswordStdin)); s != "" {
 				return nil, &InputError{Msg: fmt.Sprintf("%s; did you mean --%s? (pack-publish --help lists the inputs)", msg, s)}
 			}
 		}

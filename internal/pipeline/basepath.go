@@ -36,7 +36,7 @@ func (r *run) ensureRepository(ctx context.Context, name string) error {
 
 // pushBasePath pushes the base-path empty artifact once, before any pack,
 // when a registry (not ECR, not a layout, not a dry run) gets packs.
-func (r *run) pushBasePath(ctx context.Context, res *Result) error {
+func (r *run) pushBasePath(ctx context.Context) error {
 	if r.client == nil {
 		return nil
 	}
@@ -78,6 +78,7 @@ func (r *run) pushBasePath(ctx context.Context, res *Result) error {
 	if err != nil {
 		return r.withHint(fmt.Errorf("pushing the base-path artifact to %s/%s: %w", r.cfg.Registry, repoPath, err))
 	}
+	res := r.res
 	res.BasePath = &Pushed{Reference: r.cfg.Registry + "/" + repoPath, Digest: desc.Digest.String(), Pushed: pushed}
 	r.mountFrom = repoPath // it holds the config blob every pack's manifest names
 	if pushed {
@@ -89,7 +90,8 @@ func (r *run) pushBasePath(ctx context.Context, res *Result) error {
 // basePathRestored is the notice of a run that had to push the base-path
 // artifact although packs were already published below it: something
 // deleted it, most likely a garbage collection of untagged manifests.
-func (r *run) basePathRestored(res *Result, items []*item) {
+func (r *run) basePathRestored(items []*item) {
+	res := r.res
 	if res.BasePath == nil || !res.BasePath.Pushed {
 		return
 	}

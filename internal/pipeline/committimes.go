@@ -9,10 +9,10 @@ import (
 )
 
 // commitTimes reads, in one pass over the history, when each valid pack
-// folder was last committed, and says in a notice of res which packs get
+// folder was last committed, and says in a notice which packs get
 // another created time, and why: their digests are then not reproducible
 // from the commit alone.
-func (r *run) commitTimes(ctx context.Context, items []*item, res *Result) {
+func (r *run) commitTimes(ctx context.Context, items []*item) {
 	var dirs []string
 	for _, it := range items {
 		if it.valid() {

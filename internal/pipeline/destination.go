@@ -43,9 +43,9 @@ func (r *run) preflightError(err error) error {
 
 // notChecked makes a dry run stop reading the registry, and says why: its
 // packs are then dry-run whatever the registry holds.
-func (r *run) notChecked(res *Result, why string) {
+func (r *run) notChecked(why string) {
 	r.client, r.ecr = nil, nil
-	res.Destination = "dry run (nothing written; the registry was not checked)"
+	r.res.Destination = "dry run (nothing written; the registry was not checked)"
 	r.notice("dry run: the registry was not checked (" + why + "), so a conflict with a published " +
 		"version cannot show here; every valid pack is dry-run")
 }

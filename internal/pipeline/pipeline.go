@@ -140,7 +140,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		return nil, err
 	}
 	res.Selected = dirs
-	defer r.redactResult(res)
+	defer r.redactResult()
 	if r.tmp, err = os.MkdirTemp("", "pack-publish-"); err != nil {
 		return nil, fmt.Errorf("creating a temporary folder: %w", err)
 	}
@@ -164,7 +164,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 				}
 			}
 		}
-		r.basePathRestored(res, items)
+		r.basePathRestored(items)
 		for _, it := range items {
 			res.Packs = append(res.Packs, it.res)
 		}
@@ -187,12 +187,12 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		if !cfg.DryRun || errors.Is(err, ErrConfig) {
 			return nil, r.preflightError(err)
 		}
-		r.notChecked(res, r.secrets.Error(err).Error())
+		r.notChecked(r.secrets.Error(err).Error())
 	}
 	basePath := make(chan error, 1)
 	if len(items) > 0 {
 		r.waitingFor = r.cfg.Registry
-		go func() { basePath <- r.pushBasePath(ctx, res) }()
+		go func() { basePath <- r.pushBasePath(ctx) }()
 	} else {
 		basePath <- nil
 	}
@@ -211,14 +211,14 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		if !cfg.DryRun {
 			return nil, r.preflightError(err)
 		}
-		r.notChecked(res, r.secrets.Error(err).Error())
+		r.notChecked(r.secrets.Error(err).Error())
 	}
 	r.waitingFor = ""
 	lookCtx, stopLookups := context.WithCancel(ctx)
 	defer stopLookups()
 	waitLookups := r.lookAhead(lookCtx, items)
 	defer waitLookups()
-	r.commitTimes(ctx, items, res)
+	r.commitTimes(ctx, items)
 	var toPublish []*item
 	for _, it := range items {
 		if it.valid() && it.res.Status == "" {
@@ -262,14 +262,12 @@ func (r *run) counted(phase string, total int, fn func(context.Context, *item)) 
 	}
 }
 
-// redactResult removes every secret of the run from the messages and
-// notices of res, whichever way an error reached them.
-func (r *run) redactResult(res *Result) {
-	for i := range res.Packs {
-		res.Packs[i].Message = r.secrets.String(res.Packs[i].Message)
-	}
-	for i := range res.Notices {
-		res.Notices[i] = r.secrets.String(res.Notices[i])
+// redactResult removes every secret of the run from the packs' messages,
+// whichever way an error reached them. Notices need not be: notice
+// redacts each one before it is recorded or handed on.
+func (r *run) redactResult() {
+	for i := range r.res.Packs {
+		r.res.Packs[i].Message = r.secrets.String(r.res.Packs[i].Message)
 	}
 }
 
@@ -277,7 +275,7 @@ func (r *run) redactResult(res *Result) {
 type run struct {
 	cfg    *config.Config
 	opts   Options
-	res    *Result // the run's result, for notice
+	res    *Result // the run's result, filled in by its steps
 	noteMu sync.Mutex
 	ws     *os.Root // the workspace
 	git    git.Runner

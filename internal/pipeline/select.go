@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/pack-publish/pack-publish/internal/changes"
-	"github.com/pack-publish/pack-publish/internal/config"
 	"github.com/pack-publish/pack-publish/internal/pack"
+	"github.com/pack-publish/pack-publish/internal/spell"
 )
 
 // selectPacks decides which pack folders this run handles: the packs input,
@@ -150,7 +150,7 @@ func nearSibling(fsys fs.FS, d string) string {
 			names = append(names, e.Name())
 		}
 	}
-	if s := config.Suggest(path.Base(d), names); s != "" {
+	if s := spell.Suggest(path.Base(d), names); s != "" {
 		return path.Join(parent, s)
 	}
 	return ""

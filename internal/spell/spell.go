@@ -2,6 +2,30 @@
 // of unknown inputs, variables, flags, rule ids and pack.json fields.
 package spell
 
+import "strings"
+
+// Suggest returns the candidate closest to a mistyped name, or "" when none
+// is close: the same letters without case and separators ('-', '_'), or at
+// most a third of the letters (at most 3) edited.
+func Suggest(name string, candidates []string) string {
+	norm := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r == '-' || r == '_' {
+				return -1
+			}
+			return r
+		}, strings.ToLower(s))
+	}
+	n := norm(name)
+	best, bestDist := "", max(1, min(3, len(n)/3))+1
+	for _, c := range candidates {
+		if d := Distance(n, norm(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
 // Distance is the Levenshtein distance of a and b, in bytes: the fewest
 // single-byte insertions, deletions and substitutions that turn a into b.
 func Distance(a, b string) int {

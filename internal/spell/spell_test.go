@@ -39,3 +39,26 @@ func FuzzDistance(f *testing.F) {
 		}
 	})
 }
+
+func TestSuggest(t *testing.T) {
+	t.Parallel()
+	inputs := []string{"packs-dir", "packs", "dry-run", "base-path", "strict"}
+	for _, tc := range []struct {
+		name, want string
+	}{
+		{"DRYRUN", "dry-run"},      // case and separators do not count
+		{"packs_dir", "packs-dir"}, // nor does '_' for '-'
+		{"packsdri", "packs-dir"},  // two edits in eight letters
+		{"pakcs", ""},              // a swap is two edits: too many for five letters
+		{"pack", "packs"},          // one edit
+		{"basepth", "base-path"},
+		{"strcit", "strict"}, // two edits in six letters
+		{"verbose", ""},      // nothing close
+		{"ab", ""},
+		{"", ""},
+	} {
+		if got := Suggest(tc.name, inputs); got != tc.want {
+			t.Errorf("Suggest(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
