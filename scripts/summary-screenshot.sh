@@ -39,6 +39,7 @@ const css = fs.readFileSync(path.join(tools, 'node_modules/github-markdown-css/g
 const allowed = new Set(['details', 'summary', 'code', 'br', 'sub', 'b', 'strong', 'em', 'p']);
 marked.use({ gfm: true, renderer: {
   html({ text }) {
+    if (/^<!--[\s\S]*-->\s*$/.test(text.trim())) return ''; // a comment (the comment-file's marker): invisible, as on GitHub
     const tag = /^<\/?([a-z]+)/i.exec(text.trim());
     if (tag && allowed.has(tag[1].toLowerCase()) && !/\son\w+=/i.test(text)) return text;
     return '<mark>UNSAFE HTML: ' + text.replace(/&/g, '&amp;').replace(/</g, '&lt;') + '</mark>';

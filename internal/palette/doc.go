@@ -12,6 +12,6 @@
 //
 // It is plain net/http with the API key in the ApiKey header, tenant scope
 // (no ProjectUid), a bounded timeout on every request and on the whole step.
-// The API key never appears in an error or in the result. The package never
+// The API key never appears in an error, a progress line or the result. The package never
 // prints: progress goes to Options.Logf.
 package palette

@@ -64,7 +64,7 @@ type Options struct {
 	// Redact removes secrets from text quoted from Palette (the run's
 	// redact.Secrets.String); nil: redact.String with APIKey.
 	Redact func(string) string
-	Logf   func(format string, args ...any) // progress; nil discards
+	Logf   func(format string, args ...any) // progress, redacted; nil discards
 	Now    func() time.Time
 }
 
@@ -133,6 +133,10 @@ func (o *Options) defaults() {
 		key := o.APIKey
 		o.Redact = func(s string) string { return redact.String(s, key) }
 	}
+	// Progress lines quote Palette's text (registry names and UIDs, sync
+	// statuses) too: they are redacted like errors and the result.
+	logf, redact := o.Logf, o.Redact
+	o.Logf = func(format string, args ...any) { logf("%s", redact(fmt.Sprintf(format, args...))) }
 }
 
 // Sync asks Palette to sync the registry and waits until every pack in
@@ -181,7 +185,7 @@ func sync(ctx context.Context, opts Options, res *Result) error {
 	if err != nil {
 		return err
 	}
-	res.Registry, res.RegistryUID = reg.Metadata.Name, reg.Metadata.UID
+	res.Registry, res.RegistryUID = opts.Redact(reg.Metadata.Name), opts.Redact(reg.Metadata.UID)
 	if err := c.checkRegistry(ctx, opts, reg); err != nil {
 		return err
 	}
@@ -228,17 +232,20 @@ func ParseURL(s string) (*url.URL, error) {
 		s = "https://" + s
 	}
 	u, err := url.Parse(s)
+	// shown is what an error quotes: the value without the query values or
+	// fragment, where a key pasted into the wrong place would sit.
+	shown := redact.URL(s)
 	switch {
 	case err != nil:
 		return nil, errors.New("input palette-url: not a URL; give https://api.spectrocloud.com or https://<palette-host>")
 	case u.User != nil:
 		return nil, errors.New("input palette-url: must not contain credentials; the API key goes in palette-api-key")
 	case u.Host == "":
-		return nil, fmt.Errorf("input palette-url: %q has no host; give https://api.spectrocloud.com or https://<palette-host>", s)
+		return nil, fmt.Errorf("input palette-url: %q has no host; give https://api.spectrocloud.com or https://<palette-host>", shown)
 	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("input palette-url: %q has a query or fragment; give the API root only", s)
+		return nil, fmt.Errorf("input palette-url: %q has a query or fragment; give the API root only", shown)
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):
-		return nil, fmt.Errorf("input palette-url: %q is plain HTTP, which would send the API key in the clear; use https://", s)
+		return nil, fmt.Errorf("input palette-url: %q is plain HTTP, which would send the API key in the clear; use https://", shown)
 	case u.Scheme != "https" && u.Scheme != "http":
 		return nil, fmt.Errorf("input palette-url: scheme %q is not https", u.Scheme)
 	}

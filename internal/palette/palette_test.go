@@ -3,12 +3,14 @@ package palette_test
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -284,6 +286,9 @@ func TestParseURL(t *testing.T) {
 		{in: "http://palette.example.com", err: "plain HTTP"},
 		{in: "https://user:pw@palette.example.com", err: "credentials"},
 		{in: "https://palette.example.com/?x=1", err: "query"},
+		{in: "https://palette.example.com/?apikey=pw", err: "query"},
+		{in: "https://palette.example.com/#pw", err: "fragment"},
+		{in: "https://?apikey=pw", err: "no host"},
 		{in: "ftp://palette.example.com", err: "not https"},
 		{in: "https://", err: "no host"},
 	} {
@@ -343,6 +348,33 @@ func TestSync_hangingServer(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 4 {
 		t.Errorf("%d attempts, want 4", n)
+	}
+}
+
+// TestSync_logRedacted: the progress lines and the result quote Palette's
+// text, and are redacted like the errors: here a registry UID that holds the
+// key.
+func TestSync_logRedacted(t *testing.T) {
+	t.Parallel()
+	const key = "pk-0123456789abcdef"
+	regs := registries()
+	regs[0].UID = "uid-" + key
+	srv := palettetest.New(t, palettetest.Options{APIKey: key, Registries: regs, Catalog: staticCatalog, SyncPolls: 1})
+	opts := options(t, srv, "harbor-packs")
+	var logs strings.Builder
+	var mu sync.Mutex
+	opts.Logf = func(f string, a ...any) { mu.Lock(); defer mu.Unlock(); fmt.Fprintf(&logs, f+"\n", a...) }
+	res, err := palette.Sync(context.Background(), opts)
+	if err != nil || !res.Synced {
+		t.Fatalf("Sync: %v (%+v)", err, res)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(logs.String(), key) || !strings.Contains(logs.String(), "uid-"+redact.Marker) {
+		t.Errorf("log:\n%s", logs.String())
+	}
+	if b, _ := json.Marshal(res); strings.Contains(string(b), key) {
+		t.Errorf("result holds the key: %s", b)
 	}
 }
 

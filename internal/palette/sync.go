@@ -168,7 +168,7 @@ func (s *syncer) lookup(ctx context.Context) (bool, error) {
 		if !ok {
 			return false, nil
 		}
-		p.Visible, p.PackUID = true, uid
+		p.Visible, p.PackUID = true, s.c.redact(uid)
 	}
 	return true, nil
 }
