@@ -8,6 +8,7 @@ import (
 	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/palette"
 	"github.com/pack-publish/pack-publish/internal/pipeline"
+	"github.com/pack-publish/pack-publish/internal/textsafe"
 )
 
 // The Palette step (palette-api-key) as the front ends show it.
@@ -54,10 +55,10 @@ func paletteMarkdown(res *pipeline.Result) string {
 	}
 	status := ""
 	if p.SyncStatus != "" {
-		status = ", last sync status " + code(p.SyncStatus)
+		status = ", last sync status " + textsafe.MarkdownCode(p.SyncStatus)
 	}
 	fmt.Fprintf(&b, "%s Registry %s: %d of %d pushed pack(s) visible in Palette (sync %s%s).\n\n",
-		icon, code(p.Registry), p.Confirmed(), len(p.Packs), syncTime(p), status)
+		icon, textsafe.MarkdownCode(p.Registry), p.Confirmed(), len(p.Packs), syncTime(p), status)
 	if len(p.Packs) > 0 {
 		b.WriteString("| pack | version | visible in Palette |\n|---|---|---|\n")
 		for _, s := range p.Packs {
@@ -65,12 +66,12 @@ func paletteMarkdown(res *pipeline.Result) string {
 			if s.Visible {
 				seen = "✅ yes"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCell(s.Name), mdCell(s.Version), seen)
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", textsafe.Markdown(s.Name), textsafe.Markdown(s.Version), seen)
 		}
 		b.WriteString("\n")
 	}
 	if p.Error != "" {
-		fmt.Fprintf(&b, "**Palette**: %s\n\n", mdCell(p.Error))
+		fmt.Fprintf(&b, "**Palette**: %s\n\n", textsafe.Markdown(p.Error))
 	}
 	return b.String()
 }

@@ -242,12 +242,6 @@ func statusIcon(s pipeline.Status) string {
 	}
 }
 
-// mdCell is untrusted text in a Markdown table cell or paragraph.
-func mdCell(s string) string { return textsafe.Markdown(s) }
-
-// code is untrusted text shown as code in Markdown.
-func code(s string) string { return textsafe.MarkdownCode(s) }
-
 func dash(s string) string {
 	if s == "" {
 		return "-"

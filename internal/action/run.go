@@ -36,8 +36,9 @@ type Env struct {
 }
 
 // Main runs pack-publish and returns the process exit code: 0 when every
-// selected pack is pushed, unchanged or dry-run; 1 when any is invalid or
-// failed; 2 when the configuration is unusable.
+// selected pack is pushed, unchanged or dry-run; 1 when any is invalid,
+// conflict, failed or cancelled; 2 when the configuration is unusable or the
+// pre-flight check failed.
 func Main(ctx context.Context, actionYAML []byte, env Env) int {
 	spec, err := config.ParseSpec(actionYAML)
 	if err != nil {
@@ -122,8 +123,8 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 	return code
 }
 
-// checkOutputFiles refuses a dotenv-file or report-file that is a symbolic
-// link, or lies below one in the workspace (contract, Safety).
+// checkOutputFiles refuses a dotenv-file, report-file or comment-file that
+// is a symbolic link, or lies below one in the workspace (contract, Safety).
 func checkOutputFiles(cfg *config.Config) error {
 	var errs []error
 	for _, f := range []struct{ input, path string }{{"dotenv-file", cfg.DotenvFile}, {"report-file", cfg.ReportFile}, {"comment-file", cfg.CommentFile}} {

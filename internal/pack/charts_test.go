@@ -139,3 +139,22 @@ func TestLoad_chartBombCancelled(t *testing.T) {
 		t.Errorf("findings = %v, want the last to say validation stopped", findings)
 	}
 }
+
+// TestLoad_filesReadOnce: Load opens each file of a pack at most once, also
+// values.yaml, which several rules (F2, V6, R3) look at.
+func TestLoad_filesReadOnce(t *testing.T) {
+	t.Parallel()
+	fsys := &countingFS{MapFS: basePack(), opens: map[string]int{}, read: map[string]int64{}}
+	fsys.MapFS["values.yaml"].Data = append([]byte("# spectrocloud.com/enabled-presets: size:one\n"), fsys.MapFS["values.yaml"].Data...)
+	if _, findings := Load(t.Context(), fsys, Options{}); HasErrors(findings, true) {
+		t.Fatalf("Load() findings = %v, want none failing", findings)
+	}
+	for name, n := range fsys.opens {
+		if n > 1 {
+			t.Errorf("%s was opened %d times, want once", name, n)
+		}
+	}
+	if fsys.opens["values.yaml"] == 0 {
+		t.Error("values.yaml was never opened")
+	}
+}

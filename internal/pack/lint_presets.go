@@ -93,10 +93,7 @@ func (c *checker) enabledPresets() {
 	if c.values == nil || c.presetIDs == nil {
 		return // without presets, Palette has nothing to select: a leftover comment is harmless
 	}
-	b, msg := c.read(file)
-	if msg != "" {
-		return
-	}
+	b := c.valuesRaw
 	for _, m := range enabledPresetsRE.FindAllSubmatchIndex(b, -1) {
 		line := bytes.Count(b[:m[0]], []byte("\n")) + 1
 		for id := range strings.SplitSeq(string(b[m[2]:m[3]]), ",") {

@@ -32,7 +32,7 @@ func (c *checker) valuesYAML() {
 		c.find("F2", file, yamlLine(err, b), 0, "values.yaml does not parse: "+err.Error(), fix)
 		return
 	}
-	c.values = doc
+	c.values, c.valuesRaw = doc, b
 }
 
 // valuesLayout checks values.yaml's layout (V1 to V8).
@@ -213,7 +213,7 @@ func (c *checker) images(file string) {
 // indentation applies pack-central's values.yaml style (V6): no tabs,
 // indentation in multiples of two.
 func (c *checker) indentation(file string) {
-	b, _ := c.read(file)
+	b := c.valuesRaw
 	inBlock := -1 // indentation of a block scalar being skipped
 	for i, line := range strings.Split(string(b), "\n") {
 		trimmed := strings.TrimLeft(line, " ")

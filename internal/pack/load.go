@@ -108,6 +108,7 @@ type checker struct {
 	idx        jsonIndex                            // offsets of members and elements in pack.json
 	lines      lineIndex                            // offsets of the lines of pack.json
 	values     *yaml.Node                           // parsed values.yaml, nil when unusable
+	valuesRaw  []byte                               // values.yaml as read, set with values
 	presetAdds []*yaml.Node                         // the parsed add: blocks of presets.yaml
 	presetIDs  []string                             // group:name of each preset; nil without a presets: list
 	mappings   map[*yaml.Node]map[string]*yaml.Node // YAML mappings indexed by lookup

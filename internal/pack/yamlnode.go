@@ -29,34 +29,31 @@ var (
 )
 
 // parseYAML parses the first document of b with positions, after checking
-// that no document of b expands beyond the guards.
+// that no document of b expands beyond the guards. Each document is decoded
+// once.
 func parseYAML(b []byte) (*yaml.Node, error) {
-	if err := checkYAML(b); err != nil {
-		return nil, err
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, err
-	}
-	return &doc, nil
-}
-
-// checkYAML parses every document of b and measures its expansion.
-func checkYAML(b []byte) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var first *yaml.Node
 	for {
 		var n yaml.Node
 		err := dec.Decode(&n)
 		if errors.Is(err, io.EOF) {
-			return nil
+			break
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := expansion(&n, 0, map[*yaml.Node]int{}); err != nil {
-			return fmt.Errorf("line %d: %w", n.Line, err)
+			return nil, fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		if first == nil {
+			first = &n
 		}
 	}
+	if first == nil {
+		return &yaml.Node{}, nil // no document: an empty file
+	}
+	return first, nil
 }
 
 // expansion returns the number of nodes n stands for once aliases are
