@@ -15,14 +15,12 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
-)
 
-// userinfo matches credentials in URLs git may print ("https://user:token@host").
-var userinfo = regexp.MustCompile(`://[^/@\s]*@`)
+	"github.com/pack-publish/pack-publish/internal/redact"
+)
 
 // ErrNoGit is returned when the git CLI is not installed.
 var ErrNoGit = errors.New("git is not installed")
@@ -56,12 +54,13 @@ func (r Runner) command(ctx context.Context, args []string) (*exec.Cmd, error) {
 }
 
 // runError is the error of a failed git call: the exit status and git's
-// standard error, without credentials and cut at 500 bytes.
+// standard error, without credentials (redact's rules: the userinfo and
+// query values of URLs, tokens and passwords) and cut at 500 bytes.
 func runError(args []string, err error, stderr string) error {
 	if errors.Is(err, exec.ErrNotFound) {
 		return fmt.Errorf("running git: %w; install git", ErrNoGit)
 	}
-	msg := userinfo.ReplaceAllString(strings.TrimSpace(stderr), "://")
+	msg := redact.String(strings.TrimSpace(stderr))
 	if len(msg) > 500 {
 		msg = msg[:500] + "..."
 	}

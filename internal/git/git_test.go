@@ -116,12 +116,17 @@ func TestLastCommitTimes(t *testing.T) {
 
 func TestRun_errorsHideURLCredentials(t *testing.T) {
 	t.Parallel()
-	_, err := Runner{Dir: t.TempDir()}.Run(context.Background(), "ls-remote", "http://robot:s3cret-token@127.0.0.1:1/repo.git")
-	if err == nil {
-		t.Fatal("ls-remote of a closed port succeeded")
-	}
-	if strings.Contains(err.Error(), "s3cret-token") {
-		t.Errorf("error leaks the URL's credentials: %v", err)
+	for _, url := range []string{
+		"http://robot:s3cret-token@127.0.0.1:1/repo.git",
+		"http://127.0.0.1:1/repo.git?access_token=s3cret-token",
+	} {
+		_, err := Runner{Dir: t.TempDir()}.Run(context.Background(), "ls-remote", url)
+		if err == nil {
+			t.Fatal("ls-remote of a closed port succeeded")
+		}
+		if strings.Contains(err.Error(), "s3cret-token") || !strings.Contains(err.Error(), "127.0.0.1:1/repo.git") {
+			t.Errorf("ls-remote %s: error %q; want the URL without its credentials", url, err)
+		}
 	}
 }
 
