@@ -1,7 +1,7 @@
 package e2e
 
 import (
-	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pack-publish/pack-publish/internal/ecr/ecrtest"
-	"github.com/pack-publish/pack-publish/internal/gittest"
 	"github.com/pack-publish/pack-publish/internal/registrytest"
 )
 
@@ -32,9 +31,7 @@ func TestECR(t *testing.T) {
 		"ca-file": reg.CAFile, "detect": "all", "packs-dir": "packs",
 	}
 	env := newGHEnv(t, ws, inputs)
-	for k, v := range oidc.Env() {
-		env.vars[k] = v
-	}
+	maps.Copy(env.vars, oidc.Env())
 	r := env.run(t)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -76,9 +73,7 @@ func TestECR(t *testing.T) {
 
 	// A re-run: repositories exist, tags hold the same content.
 	env2 := newGHEnv(t, ws, inputs)
-	for k, v := range oidc.Env() {
-		env2.vars[k] = v
-	}
+	maps.Copy(env2.vars, oidc.Env())
 	if r := env2.run(t); r.code != 0 {
 		t.Fatalf("re-run exit %d\n%s", r.code, r.stdout)
 	}
@@ -115,9 +110,7 @@ func TestECR_distribution(t *testing.T) {
 		"registry": reg.Host, "base-path": "ecr", "auth": "ecr", "role-to-assume": role, "aws-region": "eu-west-1",
 		"ca-file": reg.CAFile, "detect": "all", "packs-dir": "packs",
 	})
-	for k, v := range oidc.Env() {
-		env.vars[k] = v
-	}
+	maps.Copy(env.vars, oidc.Env())
 	r := env.run(t)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stdout)
@@ -167,18 +160,11 @@ func TestECR_apiConcurrency(t *testing.T) {
 	aws := ecrtest.New(t, ecrtest.Options{RoleARN: role, Delay: 20 * time.Millisecond, ProxyEndpoint: "https://" + reg.Host})
 	aws.Setenv(t)
 	oidc := ecrtest.NewOIDC(t, nil)
-	repo := gittest.Init(t)
-	for i := range 12 {
-		repo.Write(gittest.Pack(fmt.Sprintf("packs/p%02d", i), fmt.Sprintf("p%02d", i), "1.0.0"))
-	}
-	repo.Commit("12 packs")
-	env := newGHEnv(t, repo.Dir, map[string]string{
+	env := newGHEnv(t, manyPacks(t, 12, 0), map[string]string{
 		"registry": reg.Host, "base-path": "ecr", "auth": "ecr", "role-to-assume": role, "aws-region": "eu-west-1",
 		"ca-file": reg.CAFile, "detect": "all", "packs-dir": "packs", "concurrency": "2",
 	})
-	for k, v := range oidc.Env() {
-		env.vars[k] = v
-	}
+	maps.Copy(env.vars, oidc.Env())
 	if r := env.run(t); r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stdout)
 	}

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +16,6 @@ import (
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote/auth"
 
-	"github.com/pack-publish/pack-publish/internal/gittest"
 	"github.com/pack-publish/pack-publish/internal/registry"
 	"github.com/pack-publish/pack-publish/internal/registrytest"
 )
@@ -159,19 +157,15 @@ func golden(t *testing.T, name, got string) {
 func TestGitHub_tokenGroups(t *testing.T) {
 	t.Parallel()
 	srv := registrytest.New(t, registrytest.Options{Auth: registrytest.Harbor})
-	repo := gittest.Init(t)
 	const packs = 40
-	for i := range packs {
-		repo.Write(gittest.Pack(fmt.Sprintf("packs/p%02d", i), fmt.Sprintf("p%02d", i), "1.0.0"))
-	}
-	repo.Commit("40 packs")
+	ws := manyPacks(t, packs, 0)
 	inputs := map[string]string{
 		"registry": srv.Host, "base-path": "team-a", "username": srv.Username, "password": srv.Password,
 		"ca-file": srv.CAFile, "detect": "all", "packs-dir": "packs",
 	}
 	for _, run := range []string{"first run", "re-run"} {
 		srv.Reset()
-		env := newGHEnv(t, repo.Dir, inputs)
+		env := newGHEnv(t, ws, inputs)
 		if r := env.run(t); r.code != 0 {
 			t.Fatalf("%s: exit %d\n%s", run, r.code, r.stdout)
 		}

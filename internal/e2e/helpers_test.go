@@ -3,7 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -14,6 +16,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/pack-publish/pack-publish/internal/action"
+	"github.com/pack-publish/pack-publish/internal/gittest"
 )
 
 // Package e2e runs the whole program (action.Main, as main.go does) against
@@ -39,6 +42,24 @@ func workspace(t *testing.T) string {
 	gitRun(t, ws, "add", "-A")
 	gitRun(t, ws, "commit", "-q", "-m", "packs")
 	return ws
+}
+
+// manyPacks is a workspace with n small packs p00, p01, ... at 1.0.0, each
+// with noise bytes of random (incompressible) data when noise > 0.
+func manyPacks(t *testing.T, n, noise int) string {
+	t.Helper()
+	repo := gittest.Init(t)
+	for i := range n {
+		dir := fmt.Sprintf("packs/p%02d", i)
+		repo.Write(gittest.Pack(dir, fmt.Sprintf("p%02d", i), "1.0.0"))
+		if noise > 0 {
+			data := make([]byte, noise)
+			_, _ = rand.Read(data)
+			writeFile(t, filepath.Join(repo.Dir, dir, "data.bin"), data)
+		}
+	}
+	repo.Commit("packs")
+	return repo.Dir
 }
 
 func gitRun(t *testing.T, dir string, args ...string) string {

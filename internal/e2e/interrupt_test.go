@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote/auth"
 
-	"github.com/pack-publish/pack-publish/internal/gittest"
 	"github.com/pack-publish/pack-publish/internal/registry"
 	"github.com/pack-publish/pack-publish/internal/registrytest"
 )
@@ -59,20 +57,12 @@ func TestInterrupt(t *testing.T) {
 }
 
 func testInterrupt(t *testing.T, bin string, reg interruptTarget) {
-	repo := gittest.Init(t)
 	const n = 24
-	for i := range n {
-		files := gittest.Pack(fmt.Sprintf("packs/p%02d", i), fmt.Sprintf("p%02d", i), "1.0.0")
-		noise := make([]byte, 3<<20) // incompressible: uploads take a while
-		_, _ = rand.Read(noise)
-		repo.Write(files)
-		writeFile(t, filepath.Join(repo.Dir, fmt.Sprintf("packs/p%02d/data.bin", i)), noise)
-	}
-	repo.Commit("packs")
+	ws := manyPacks(t, n, 3<<20) // uploads take a while
 	args := []string{"--registry", reg.host, "--ca-file", reg.caFile, "--username", reg.user, "--password", reg.password,
 		"--detect", "all", "--packs-dir", "packs", "--base-path", "int", "--concurrency", "4"}
 	cmd := exec.Command(bin, args...)
-	cmd.Dir = repo.Dir
+	cmd.Dir = ws
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -126,7 +116,7 @@ func testInterrupt(t *testing.T, bin string, reg interruptTarget) {
 	t.Logf("%d of %d tags present after the interrupt", before, n)
 
 	rerun := exec.Command(bin, args...)
-	rerun.Dir = repo.Dir
+	rerun.Dir = ws
 	if b, err := rerun.CombinedOutput(); err != nil {
 		t.Fatalf("re-run: %v\n%s", err, b)
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -270,9 +271,7 @@ func TestPalette_ECR(t *testing.T) {
 		"ca-file": ca, "detect": "all", "packs-dir": "packs",
 		"palette-url": fake.URL, "palette-api-key": fake.APIKey, "palette-registry": "ecr packs",
 	})
-	for k, v := range oidc.Env() {
-		env.vars[k] = v
-	}
+	maps.Copy(env.vars, oidc.Env())
 	r := env.run(t)
 	if r.code != 0 || env.outputs(t)["palette-synced"] != "true" {
 		t.Fatalf("exit %d, palette-synced %q\n%s", r.code, env.outputs(t)["palette-synced"], r.stdout)

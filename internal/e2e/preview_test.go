@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,9 +26,7 @@ func TestECR_dryRunCreatesNothing(t *testing.T) {
 		"registry": reg.Host, "base-path": "team-a", "auth": "ecr", "role-to-assume": role, "aws-region": "eu-west-1",
 		"ca-file": reg.CAFile, "detect": "all", "packs-dir": "packs", "dry-run": "true",
 	})
-	for k, v := range oidc.Env() {
-		env.vars[k] = v
-	}
+	maps.Copy(env.vars, oidc.Env())
 	r := env.run(t)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)

@@ -2,11 +2,9 @@ package e2e
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pack-publish/pack-publish/internal/gittest"
 	"github.com/pack-publish/pack-publish/internal/pipeline"
 	"github.com/pack-publish/pack-publish/internal/registrytest"
 )
@@ -139,17 +136,6 @@ func errorLines(out string) []string {
 	return lines
 }
 
-// manyPacks is a workspace with n small packs.
-func manyPacks(t *testing.T, n int) string {
-	t.Helper()
-	repo := gittest.Init(t)
-	for i := range n {
-		repo.Write(gittest.Pack(fmt.Sprintf("packs/p%02d", i), fmt.Sprintf("p%02d", i), "1.0.0"))
-	}
-	repo.Commit("packs")
-	return repo.Dir
-}
-
 // TestBinary_preflight: a destination that cannot work fails once, before
 // any pack, with exit 2 and one error that names the cause and the fix; a
 // wrong password reaches the registry at most twice, whatever the number of
@@ -157,7 +143,7 @@ func manyPacks(t *testing.T, n int) string {
 func TestBinary_preflight(t *testing.T) {
 	t.Parallel()
 	const packs = 20
-	ws := manyPacks(t, packs)
+	ws := manyPacks(t, packs, 0)
 	basic := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic})
 	harbor := registrytest.New(t, registrytest.Options{Auth: registrytest.Harbor})
 	dist := startDistribution(t)
@@ -222,7 +208,7 @@ func TestBinary_preflight(t *testing.T) {
 func TestBinary_hangingRegistry(t *testing.T) {
 	t.Parallel()
 	host, _ := registrytest.Hanging(t)
-	ws := manyPacks(t, 5)
+	ws := manyPacks(t, 5, 0)
 	report := filepath.Join(t.TempDir(), "report.json")
 	start := time.Now()
 	r := runBinary(t, ws, nil, "", "--registry", host, "--plain-http", "--username", "u", "--password", "p",
@@ -269,19 +255,11 @@ func readReport(t *testing.T, name string) pipeline.Result {
 func TestBinary_sigint(t *testing.T) {
 	t.Parallel()
 	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic})
-	repo := gittest.Init(t)
-	const n = 16
-	for i := range n {
-		repo.Write(gittest.Pack(fmt.Sprintf("packs/p%02d", i), fmt.Sprintf("p%02d", i), "1.0.0"))
-		noise := make([]byte, 3<<20) // incompressible: uploads take a while
-		_, _ = rand.Read(noise)
-		writeFile(t, filepath.Join(repo.Dir, fmt.Sprintf("packs/p%02d/data.bin", i)), noise)
-	}
-	repo.Commit("packs")
+	ws := manyPacks(t, 16, 3<<20) // uploads take a while
 	report := filepath.Join(t.TempDir(), "report.json")
 	cmd := exec.Command(binary(t), "--registry", reg.Host, "--ca-file", reg.CAFile, "--username", reg.Username, "--password", reg.Password,
 		"--detect", "all", "--packs-dir", "packs", "--concurrency", "2", "--report-file", report)
-	cmd.Dir = repo.Dir
+	cmd.Dir = ws
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -389,7 +367,7 @@ func TestBinary_permissionHints(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			reg.SetAccess(tc.access)
 			defer reg.SetAccess(nil)
-			r := run(manyPacks(t, 2), tc.basePath)
+			r := run(manyPacks(t, 2, 0), tc.basePath)
 			out := r.stdout + r.stderr
 			if r.code != tc.code || strings.Contains(out, "check username and password") || strings.Contains(out, "map[") {
 				t.Errorf("exit %d, want %d, without a credentials hint or Go maps:\n%s", r.code, tc.code, out)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -116,9 +117,7 @@ func TestECR_tokenOnlyToItsRegistry(t *testing.T) {
 		"registry": strings.TrimPrefix(srv.URL, "http://"), "plain-http": "true", "role-to-assume": role, "aws-region": "eu-west-1",
 		"detect": "all", "packs-dir": "packs",
 	})
-	for k, v := range oidc.Env() {
-		env.vars[k] = v
-	}
+	maps.Copy(env.vars, oidc.Env())
 	r := env.run(t)
 	if r.code != 2 || !strings.Contains(r.stdout, "is not 123456789012.dkr.ecr.eu-west-1.amazonaws.com, the host ECR issued the authorization token for") {
 		t.Errorf("exit %d, want 2 saying the registry is not the token's host:\n%s", r.code, r.stdout)

@@ -13,9 +13,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
 	"github.com/pack-publish/pack-publish/internal/ecr/ecrtest"
 	"github.com/pack-publish/pack-publish/internal/goldentest"
+	"github.com/pack-publish/pack-publish/internal/redact"
 )
 
 var update = flag.Bool("update", false, "update golden files")
@@ -81,11 +81,11 @@ func (sc scenario) setup(t *testing.T) (*fixture, Options) {
 	}
 	opts.Getenv = func(k string) string { return getenv[k] }
 	opts.IDToken = ecrtest.IDToken(opts.Getenv)
-	opts.Mask = func(s string) {
+	opts.Secrets = &redact.Secrets{Mask: func(s string) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.masked = append(f.masked, s)
-	}
+	}}
 	return f, opts
 }
 

@@ -66,10 +66,13 @@ type client struct {
 	logf       func(string, ...any)
 }
 
-// get and post send one call, retrying 429 (after Retry-After), 5xx and
-// network errors, and decode a successful JSON answer into out (nil: the
+// call sends one API call, retrying 429 (after Retry-After), 5xx and
+// network errors, and decodes a successful JSON answer into out (nil: the
 // body is ignored). A 404 is returned as an *HTTPError like any other
-// refusal.
+// refusal. It is not oras-go's retry.Transport, which caps every wait at
+// MaxWait and counts 429s against MaxRetry: Palette's rate limit is waited
+// out (Retry-After in seconds or as a date) until palette-timeout, and said
+// so in the log and in the error when it lasts beyond.
 func (c *client) call(ctx context.Context, op, method, path string, query url.Values, out any) error {
 	u := *c.base
 	u.Path = strings.TrimSuffix(u.Path, "/") + path

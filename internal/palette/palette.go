@@ -331,7 +331,7 @@ func (c *client) checkRegistry(ctx context.Context, opts Options, reg ociRegistr
 		return fmt.Errorf("registry %q in Palette has provider type %q: Palette reads packs only from OCI registries of provider type pack; register the destination with provider type Pack and set palette-registry to it", name, p)
 	}
 	if full.Spec.IsSyncSupported != nil && !*full.Spec.IsSyncSupported {
-		return fmt.Errorf("synchronization is turned off for registry %q in Palette, so it never lists new packs; turn it on (Tenant Settings > Registries > OCI Registries > Edit > Synchronization)", name)
+		return syncOff(name)
 	}
 	host, epPath := splitEndpoint(full.Spec.Endpoint)
 	bcp := path.Join(epPath, strings.Trim(full.Spec.BaseContentPath, "/"))

@@ -72,6 +72,12 @@ func (s *syncer) status(ctx context.Context) (syncStatus, error) {
 	return st, err
 }
 
+// syncOff is the error for a registry whose synchronization is turned off,
+// as its spec or its sync status may say.
+func syncOff(name string) error {
+	return fmt.Errorf("synchronization is turned off for registry %q in Palette, so it never lists new packs; turn it on (Tenant Settings > Registries > OCI Registries > Edit > Synchronization)", name)
+}
+
 // maxSyncs bounds how many syncs one step asks for: another is asked for
 // when one ends without the packs, as a sync that was already running when
 // they were pushed does.
@@ -85,7 +91,7 @@ func (s *syncer) run(ctx context.Context) error {
 		return err
 	}
 	if before.IsSyncSupported != nil && !*before.IsSyncSupported {
-		return fmt.Errorf("synchronization is turned off for registry %q in Palette, so it never lists new packs; turn it on (Tenant Settings > Registries > OCI Registries > Edit > Synchronization)", s.name)
+		return syncOff(s.name)
 	}
 	start := s.opts.Now()
 	if err := s.trigger(ctx); err != nil {
