@@ -21,7 +21,7 @@ func (c *checker) presetsYAML() {
 		return
 	}
 	root := body(doc)
-	if root == nil || (root.Kind == yaml.ScalarNode && root.Tag == "!!null") {
+	if root == nil || isNull(root) {
 		return // an empty presets.yaml, like an empty schema.yaml, offers nothing
 	}
 	list := mapValue(root, "presets")
@@ -50,7 +50,7 @@ func (c *checker) presetsYAML() {
 			}
 		}
 		rm, add := mapValue(item, "remove"), mapValue(item, "add")
-		if rm != nil && rm.Kind != yaml.SequenceNode && (rm.Kind != yaml.ScalarNode || rm.Tag != "!!null") {
+		if rm != nil && rm.Kind != yaml.SequenceNode && !isNull(rm) {
 			c.find("R1", file, rm.Line, rm.Column, fmt.Sprintf("preset %q: remove must be a list of values paths", name.Value), "write remove: [a.b.c] (or remove: [])")
 		}
 		switch {
@@ -73,7 +73,7 @@ func (c *checker) presetAdd(file, preset string, add *yaml.Node) {
 		return
 	}
 	root := body(doc)
-	if root == nil || (root.Kind == yaml.ScalarNode && root.Tag == "!!null") {
+	if root == nil || isNull(root) {
 		return
 	}
 	if root.Kind != yaml.MappingNode {

@@ -27,7 +27,7 @@ func (c *checker) schemaYAML() {
 		return
 	}
 	root := body(doc)
-	if root == nil || (root.Kind == yaml.ScalarNode && root.Tag == "!!null") {
+	if root == nil || isNull(root) {
 		return
 	}
 	if root.Kind != yaml.MappingNode {

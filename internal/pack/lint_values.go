@@ -43,7 +43,7 @@ func (c *checker) valuesLayout() {
 		return
 	}
 	root := body(doc)
-	if root != nil && root.Kind != yaml.MappingNode && (root.Kind != yaml.ScalarNode || root.Tag != "!!null") {
+	if root != nil && root.Kind != yaml.MappingNode && !isNull(root) {
 		c.find("V1", file, root.Line, root.Column, "the top level of values.yaml must be a mapping", "start with keys such as pack:, charts: and manifests:")
 		return
 	}
@@ -56,10 +56,6 @@ func (c *checker) valuesLayout() {
 	c.images(file)
 	c.indentation(file)
 }
-
-// isNull reports an empty or null YAML value (namespace:, namespace: ~),
-// which Palette treats like a key that is not there.
-func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
 
 // contentKeys are the keys read under pack.content: the images to scan and
 // mirror, and the charts they come from.
@@ -183,7 +179,7 @@ func (c *checker) images(file string) {
 		if c.pack.Layer != "os" && c.pack.Layer != "k8s" {
 			c.find("V5", file, 0, 0, "pack.content.images lists no container images (pack-central policy: needed for image scanning and air-gapped mirrors)", "list the images under pack.content.images as - image: registry/repo:tag")
 		}
-		if imgs != nil && imgs.Kind != yaml.SequenceNode && (imgs.Kind != yaml.ScalarNode || imgs.Tag != "!!null") {
+		if imgs != nil && imgs.Kind != yaml.SequenceNode && !isNull(imgs) {
 			c.find("V8", file, imgs.Line, imgs.Column, "pack.content.images must be a list", "write images: followed by - image: registry/repo:tag items")
 		}
 		return

@@ -121,18 +121,23 @@ func (c *checker) yamlFile(file, rule string) (*yaml.Node, bool) {
 	return doc, true
 }
 
+// body returns the top node of a parsed document, nil for an empty one.
 func body(doc *yaml.Node) *yaml.Node {
-	if doc == nil || doc.Kind == 0 { // an empty file
+	switch {
+	case doc == nil || doc.Kind == 0: // an empty file
 		return nil
-	}
-	if doc != nil && doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+	case doc.Kind == yaml.DocumentNode:
+		if len(doc.Content) == 0 {
+			return nil
+		}
 		return doc.Content[0]
-	}
-	if doc != nil && doc.Kind == yaml.DocumentNode {
-		return nil
 	}
 	return doc
 }
+
+// isNull reports an empty or null YAML value (namespace:, namespace: ~),
+// which Palette treats like a key that is not there.
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
 
 func mapValue(n *yaml.Node, key string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {
