@@ -63,14 +63,11 @@ type Options struct {
 	// Getenv reads ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN. Default os.Getenv.
 	// The AWS SDK itself reads the process environment.
 	Getenv func(string) string
-	// Mask is called with every secret as soon as it is obtained: the ID
+	// Secrets is the run's list of secrets: every secret obtained (the ID
 	// token, the AWS access key id, secret key and session token, the ECR
-	// authorization token and password. May be nil. Unused when Secrets is
-	// set: its own Mask is called instead.
-	Mask func(secret string)
-	// Secrets is the run's list of secrets: every secret above is added to
-	// it, and errors are redacted with it. Default: a list of this login's
-	// secrets only.
+	// authorization token and password) is added to it as soon as it is
+	// obtained, which hands it to the list's Mask, and errors are redacted
+	// with it. nil: a list of this login's secrets only, masked nowhere.
 	Secrets *redact.Secrets
 	// HTTPClient makes the STS and ECR calls (with bounded timeouts); nil:
 	// the SDK's default client.
@@ -106,7 +103,7 @@ func (s *Session) String() string {
 func Login(ctx context.Context, opts Options) (*Session, error) {
 	sec := opts.Secrets
 	if sec == nil {
-		sec = &redact.Secrets{Mask: opts.Mask}
+		sec = &redact.Secrets{}
 	}
 	s, err := login(ctx, opts, sec)
 	return s, sec.Error(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pack-publish/pack-publish/internal/ecr/ecrtest"
+	"github.com/pack-publish/pack-publish/internal/redact"
 )
 
 var update = flag.Bool("update", false, "update golden files")
@@ -79,11 +80,11 @@ func (sc scenario) setup(t *testing.T) (*fixture, Options) {
 	}
 	opts.Getenv = func(k string) string { return getenv[k] }
 	opts.IDToken = ecrtest.IDToken(opts.Getenv)
-	opts.Mask = func(s string) {
+	opts.Secrets = &redact.Secrets{Mask: func(s string) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.masked = append(f.masked, s)
-	}
+	}}
 	return f, opts
 }
 
