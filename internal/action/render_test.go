@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/pack-publish/pack-publish/internal/goldentest"
 	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/pipeline"
 )
@@ -21,20 +22,7 @@ var update = flag.Bool("update", false, "update golden files")
 // golden compares got with testdata/name, or rewrites it under -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	file := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("reading golden (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
+	goldentest.Check(t, filepath.Join("testdata", name), got, *update)
 }
 
 func sampleResult() *pipeline.Result {

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pack-publish/pack-publish/internal/goldentest"
 )
 
 var update = flag.Bool("update", false, "update golden files")
@@ -133,15 +135,7 @@ func TestWrite_golden(t *testing.T) {
 	t.Parallel()
 	b, _ := build(t, copyPack(t, defaultTree))
 	got := fmt.Sprintf("# sha256 of the archive: %s\n%s", sha(b), listing(t, b))
-	file := "testdata/demo.golden.txt"
-	if *update {
-		must(t, os.WriteFile(file, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(file)
-	must(t, err)
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("archive listing mismatch (-want +got), run with -update if intended:\n%s", diff)
-	}
+	goldentest.Check(t, "testdata/demo.golden.txt", got, *update)
 }
 
 // listing renders one line per tar entry: type, mode, uid/gid, uname/gname,

@@ -58,7 +58,10 @@ func Write(ctx context.Context, w io.Writer, fsys fs.FS, top string, entries []E
 	if err := tw.WriteHeader(header(top+"/", tar.TypeDir, 0o755)); err != nil {
 		return nil, fmt.Errorf("archiving: %w", err)
 	}
-	contents := make(Contents, len(entries))
+	var contents Contents // stays nil with opts.SkipContents
+	if !opts.SkipContents {
+		contents = make(Contents, len(entries))
+	}
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -86,12 +89,9 @@ func Write(ctx context.Context, w io.Writer, fsys fs.FS, top string, entries []E
 		if err != nil {
 			return nil, fmt.Errorf("archiving %s: %w", e.Path, err)
 		}
-		if !opts.SkipContents {
+		if contents != nil {
 			contents[e.Path] = fi
 		}
-	}
-	if opts.SkipContents {
-		contents = nil
 	}
 	if err := tw.Close(); err != nil {
 		return nil, fmt.Errorf("archiving: %w", err)

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pack-publish/pack-publish/internal/goldentest"
 	"github.com/pack-publish/pack-publish/internal/textsafe"
 
-	"github.com/google/go-cmp/cmp"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote/auth"
 
@@ -148,18 +148,7 @@ func checkAuthDetours(t *testing.T, run string, a registrytest.Auth, srv *regist
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	file := filepath.Join("testdata", name)
-	if *update {
-		writeFile(t, file, []byte(got))
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("reading golden (run with -update): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
+	goldentest.Check(t, filepath.Join("testdata", name), got, *update)
 }
 
 // TestGitHub_tokenGroups: 40 packs on Harbor's token flow fetch one token

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pack-publish/pack-publish/internal/ecr/ecrtest"
+	"github.com/pack-publish/pack-publish/internal/goldentest"
 	"github.com/pack-publish/pack-publish/internal/redact"
 )
 
@@ -463,28 +464,8 @@ func TestLogin_errors(t *testing.T) {
 			ran++
 		})
 	}
-	if ran < len(tests) {
-		return // -run selected some cases only
+	if ran < len(tests) || t.Failed() {
+		return // -run selected some cases only, or a case failed already
 	}
-	checkGolden(t, "testdata/login-errors.golden.txt", golden.String())
-}
-
-// checkGolden compares got with the golden file, or rewrites it with -update.
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if t.Failed() {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test -update): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got), run go test -update if intended:\n%s", path, diff)
-	}
+	goldentest.Check(t, "testdata/login-errors.golden.txt", golden.String(), *update)
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pack-publish/pack-publish/internal/goldentest"
 )
 
 // corpusBroken are the corpus packs that Palette would refuse or could not
@@ -66,7 +68,7 @@ func TestCorpus(t *testing.T) {
 		}
 	}
 	fmt.Fprintf(&b, "== %d packs: %d invalid, %d fail strict\n", len(dirs), len(invalid), len(strict))
-	golden(t, "testdata/corpus.golden.txt", b.String())
+	goldentest.Check(t, "testdata/corpus.golden.txt", b.String(), *update)
 	if diff := cmp.Diff(corpusBroken, invalid); diff != "" {
 		t.Errorf("invalid corpus packs (-want +got):\n%s", diff)
 	}
@@ -77,23 +79,5 @@ func TestCorpus(t *testing.T) {
 		if !slices.Contains(strict, name) {
 			t.Errorf("%s is broken but passes strict", name)
 		}
-	}
-}
-
-// golden compares got with the file, or rewrites the file under -update.
-func golden(t *testing.T, file, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("reading the golden file (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", file, diff)
 	}
 }

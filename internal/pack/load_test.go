@@ -11,6 +11,8 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pack-publish/pack-publish/internal/goldentest"
 )
 
 var update = flag.Bool("update", false, "update golden files")
@@ -109,19 +111,7 @@ func TestLoad_golden(t *testing.T) {
 			b.WriteString(f.String() + "\n")
 		}
 	}
-	const file = "testdata/findings.golden.txt"
-	if *update {
-		if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), b.String()); diff != "" {
-		t.Errorf("findings mismatch (-want +got):\n%s", diff)
-	}
+	goldentest.Check(t, "testdata/findings.golden.txt", b.String(), *update)
 }
 
 // TestLoad_symlinks: links are followed only while they stay inside the
