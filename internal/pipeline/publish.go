@@ -191,11 +191,12 @@ func (r *run) destination(ctx context.Context, it *item) (oras.Target, string, e
 	return repo, version, nil
 }
 
-// withHint appends advice for common registry failures, after removing
-// every secret of the run from the error and rewriting the registry's
-// Go-formatted error detail for people.
+// withHint rewrites the registry's Go-formatted error detail for people,
+// removes every secret of the run from the result (last, so that what the
+// rewrite takes from the server's answer is redacted too) and appends
+// advice for common registry failures.
 func (r *run) withHint(err error) error {
-	err = registry.Readable(r.secrets.Error(err))
+	err = r.secrets.Error(registry.Readable(err))
 	h := registry.HintFor(err, registry.HintContext{
 		Bearer: r.tokenAuth(context.Background()), Credentials: r.credentials, Overwrite: r.cfg.Overwrite,
 	})

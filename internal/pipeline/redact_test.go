@@ -1,9 +1,14 @@
 package pipeline
 
 import (
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
+	"oras.land/oras-go/v2/registry/remote/errcode"
+
+	"github.com/pack-publish/pack-publish/internal/config"
 	"github.com/pack-publish/pack-publish/internal/redact"
 )
 
@@ -25,5 +30,24 @@ func TestRun_noticeRedacted(t *testing.T) {
 	}
 	if len(handed) != 1 || handed[0] != r.res.Notices[0] {
 		t.Errorf("Options.Notice got %q, Result.Notices %q: want the same one redacted notice", handed, r.res.Notices)
+	}
+}
+
+// TestWithHint_redactsTheReadableDetail: the registry's error detail is
+// made readable and then redacted, so that neither a secret the server
+// echoes nor the rewrite can carry it into a message.
+func TestWithHint_redactsTheReadableDetail(t *testing.T) {
+	t.Parallel()
+	r := &run{cfg: &config.Config{}, res: &Result{}, secrets: &redact.Secrets{}}
+	r.secrets.Add("hunter2")
+	err := fmt.Errorf("pushing: %w", &errcode.ErrorResponse{Method: "PUT", StatusCode: 401,
+		URL:    &url.URL{Scheme: "https", Host: "h", Path: "/v2/p/manifests/1.0.0", RawQuery: "token=t0k3n"},
+		Errors: errcode.Errors{{Code: "UNAUTHORIZED", Message: "authentication required", Detail: "password hunter2 is wrong"}}})
+	got := r.withHint(err).Error()
+	if strings.Contains(got, "hunter2") || strings.Contains(got, "t0k3n") {
+		t.Errorf("withHint() = %q: holds a secret", got)
+	}
+	if !strings.Contains(got, "authentication required (password REDACTED is wrong)") {
+		t.Errorf("withHint() = %q: want the detail rewritten for people, redacted", got)
 	}
 }
