@@ -244,15 +244,7 @@ func Load(spec Spec, src Source) (*Config, error) {
 		}
 	}
 
-	c.Timeout = 30 * time.Minute
-	if s := l.str("timeout"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			l.fail("timeout", fmt.Sprintf("%q is not a positive Go duration such as 30m, 1h30m or 90s", s))
-		} else {
-			c.Timeout = d
-		}
-	}
+	c.Timeout = l.duration("timeout", "30m, 1h30m or 90s")
 	c.Warnings = warnings
 
 	l.checkRegistry(c)
@@ -264,12 +256,7 @@ func Load(spec Spec, src Source) (*Config, error) {
 // checkPalette validates the Palette inputs; they are used only when
 // palette-api-key is set.
 func (l *loader) checkPalette(c *Config) {
-	s := l.str("palette-timeout")
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		l.fail("palette-timeout", fmt.Sprintf("%q is not a positive Go duration such as 10m or 90s", s))
-	}
-	c.PaletteTimeout = d
+	c.PaletteTimeout = l.duration("palette-timeout", "10m or 90s")
 	if c.PaletteAPIKey == "" {
 		return
 	}
@@ -549,6 +536,17 @@ func (l *loader) boolean(name string) bool {
 		l.fail(name, fmt.Sprintf("%q is not true or false", v))
 	}
 	return b
+}
+
+// duration parses a positive Go duration input (its default is in
+// action.yml); examples name valid values for the error.
+func (l *loader) duration(name, examples string) time.Duration {
+	v := l.str(name)
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		l.fail(name, fmt.Sprintf("%q is not a positive Go duration such as %s", v, examples))
+	}
+	return d
 }
 
 // relPaths cleans workspace-relative paths and refuses absolute ones and
