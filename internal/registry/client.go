@@ -223,7 +223,7 @@ func NewClient(opts Options) (*auth.Client, error) {
 	if opts.Insecure || opts.CAFile != "" {
 		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 		if opts.CAFile != "" {
-			pool, err := caPool(opts.CAFile)
+			pool, err := CAPool(opts.CAFile)
 			if err != nil {
 				return nil, err
 			}
@@ -300,9 +300,7 @@ func checkRedirect(plainHTTP bool) func(*http.Request, []*http.Request) error {
 
 // CAPool returns the system roots plus the certificates of the PEM bundle
 // file (the ca-file input), which also serves a self-hosted Palette.
-func CAPool(file string) (*x509.CertPool, error) { return caPool(file) }
-
-func caPool(file string) (*x509.CertPool, error) {
+func CAPool(file string) (*x509.CertPool, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("input ca-file: opening %s: %w; give the path of a PEM bundle", file, err)
