@@ -212,33 +212,24 @@ func Pack(ctx context.Context, dst oras.Target, tag string, layer Layer, opts Op
 
 	// Blobs first (at once), the manifest last: a tag never points at
 	// missing content, whenever the run stops.
-	var up errgroup.Group
-	if !haveLayer {
-		up.Go(func() error {
-			rc, err := layer.Open()
-			if err != nil {
-				return fmt.Errorf("opening the archive: %w", err)
-			}
-			defer rc.Close()
-			return pushBlob(ctx, dst, layerDesc, rc)
-		})
+	pushLayer := func(ctx context.Context) error {
+		rc, err := layer.Open()
+		if err != nil {
+			return fmt.Errorf("opening the archive: %w", err)
+		}
+		defer rc.Close()
+		return pushBlob(ctx, dst, layerDesc, rc)
 	}
 	pushCfg := func(ctx context.Context) error { return pushConfig(ctx, dst, m.Config, opts.MountConfigFrom) }
+	var up errgroup.Group
+	if !haveLayer {
+		up.Go(func() error { return pushLayer(ctx) })
+	}
 	up.Go(func() error { return opts.Configs.put(ctx, dst, pushCfg) })
 	if err := up.Wait(); err != nil {
 		return Outcome{}, fmt.Errorf("pushing %s: %w", tag, err)
 	}
-	repush := map[digest.Digest]func(context.Context) error{
-		m.Config.Digest: pushCfg,
-		layerDesc.Digest: func(ctx context.Context) error {
-			rc, err := layer.Open()
-			if err != nil {
-				return fmt.Errorf("opening the archive: %w", err)
-			}
-			defer rc.Close()
-			return pushBlob(ctx, dst, layerDesc, rc)
-		},
-	}
+	repush := map[digest.Digest]func(context.Context) error{m.Config.Digest: pushCfg, layerDesc.Digest: pushLayer}
 	if err := pushManifestVerified(ctx, dst, root, manifest, tag, []ocispec.Descriptor{m.Config, layerDesc}, repush); err != nil {
 		return Outcome{}, fmt.Errorf("pushing %s: %w", tag, err)
 	}
