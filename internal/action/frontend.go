@@ -306,3 +306,22 @@ func checkOutputs(outs []output) error {
 	}
 	return nil
 }
+
+// nothingAttempted writes the step summary of a run that stopped before
+// attempting anything: the problems, each once, redacted (the runner's masks
+// do not reach the summary file).
+func (g *github) nothingAttempted(problems []string, redact func(string) string) {
+	if g.getenv("GITHUB_STEP_SUMMARY") == "" {
+		return
+	}
+	// go-githubactions panics when a file command cannot be written; the
+	// problems are in the log already.
+	defer func() { _ = recover() }()
+	var b strings.Builder
+	b.WriteString("## ❌ pack-publish: nothing was attempted\n\n")
+	for _, p := range problems {
+		b.WriteString("> " + textsafe.Markdown(redact(p)) + "\n\n")
+	}
+	b.WriteString("<sub>pack-publish " + textsafe.Markdown(dash(g.version)) + "</sub>\n")
+	g.a.AddStepSummary(b.String())
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/pack-publish/pack-publish/internal/config"
 	"github.com/pack-publish/pack-publish/internal/pack"
 	"github.com/pack-publish/pack-publish/internal/pipeline"
+	"github.com/pack-publish/pack-publish/internal/redact"
 	"github.com/pack-publish/pack-publish/internal/safefile"
 )
 
@@ -66,7 +67,7 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 	}
 	fe.logf("pack-publish %s", dash(env.Version))
 	if err != nil {
-		reportConfigError(fe, err)
+		reportConfigError(fe, err, cfg)
 		return exitConfig
 	}
 	for _, w := range cfg.Warnings {
@@ -74,13 +75,13 @@ func Main(ctx context.Context, actionYAML []byte, env Env) int {
 	}
 	// Refuse a planted symlink before anything is pushed, not after.
 	if err := checkOutputFiles(cfg); err != nil {
-		reportConfigError(fe, err)
+		reportConfigError(fe, err, cfg)
 		return exitConfig
 	}
 
 	res, err := pipeline.Run(ctx, cfg, pipeline.Options{Logf: fe.logf, Getenv: env.Getenv, IDToken: fe.idToken(), Mask: fe.mask, Progress: fe.progress, Notice: fe.notice})
 	if err != nil {
-		reportConfigError(fe, err)
+		reportConfigError(fe, err, cfg)
 		if errors.Is(err, pipeline.ErrConfig) {
 			return exitConfig
 		}
@@ -140,9 +141,21 @@ func checkOutputFiles(cfg *config.Config) error {
 
 // reportConfigError prints each problem of an errors.Join on its own line
 // (but keeps an error wrapping two, as fmt.Errorf("%w: %w") does, whole).
-func reportConfigError(fe frontend, err error) {
+// On GitHub they also make the step summary, which would otherwise stay
+// empty on a run that attempted nothing (exit 2); cfg, when there is one,
+// names the secrets to keep out of it.
+func reportConfigError(fe frontend, err error, cfg *config.Config) {
+	var msgs []string
 	for _, e := range splitJoined(err) {
 		fe.problem(pack.Finding{Severity: pack.SeverityError, Message: e.Error()})
+		msgs = append(msgs, e.Error())
+	}
+	if g, ok := fe.(*github); ok {
+		var secrets redact.Secrets
+		if cfg != nil {
+			secrets.Add(cfg.Secrets()...)
+		}
+		g.nothingAttempted(msgs, secrets.String)
 	}
 }
 

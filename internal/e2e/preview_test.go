@@ -166,3 +166,31 @@ func TestGitHub_noticesFirst(t *testing.T) {
 		t.Errorf("the notice is printed %d times, want once\n%s", n, r.stdout)
 	}
 }
+
+// TestGitHub_nothingAttemptedSummary: a run that stops before attempting
+// anything (exit 2: here the pre-flight check meets a wrong password) still
+// says why on the step summary page, once, without the password.
+func TestGitHub_nothingAttemptedSummary(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.New(t, registrytest.Options{Auth: registrytest.Basic})
+	const wrong = "not-the-Pa55word"
+	env := newGHEnv(t, workspace(t), map[string]string{
+		"registry": reg.Host, "base-path": "team-a", "username": reg.Username, "password": wrong,
+		"ca-file": reg.CAFile, "detect": "all", "packs-dir": "packs",
+	})
+	r := env.run(t)
+	if r.code != 2 {
+		t.Fatalf("exit %d, want 2\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	b, err := os.ReadFile(env.summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := string(b)
+	if !strings.Contains(summary, "nothing was attempted") || strings.Count(summary, "pre-flight check") != 1 {
+		t.Errorf("summary does not say once why nothing was attempted:\n%s", summary)
+	}
+	if strings.Contains(summary, wrong) {
+		t.Errorf("the summary holds the password:\n%s", summary)
+	}
+}
