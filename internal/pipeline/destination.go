@@ -41,8 +41,9 @@ func (r *run) preflightError(err error) error {
 	return &PreflightError{Destination: r.cfg.Registry, Err: r.secrets.Error(err)}
 }
 
-// notChecked makes a dry run stop reading the registry, and says why: its
-// packs are then dry-run whatever the registry holds.
+// notChecked makes a dry run stop reading the registry, and says why (in a
+// notice, which redacts it): its packs are then dry-run whatever the
+// registry holds.
 func (r *run) notChecked(why string) {
 	r.client, r.ecr = nil, nil
 	r.res.Destination = "dry run (nothing written; the registry was not checked)"

@@ -187,7 +187,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		if !cfg.DryRun || errors.Is(err, ErrConfig) {
 			return nil, r.preflightError(err)
 		}
-		r.notChecked(r.secrets.Error(err).Error())
+		r.notChecked(err.Error())
 	}
 	basePath := make(chan error, 1)
 	if len(items) > 0 {
@@ -211,7 +211,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error)
 		if !cfg.DryRun {
 			return nil, r.preflightError(err)
 		}
-		r.notChecked(r.secrets.Error(err).Error())
+		r.notChecked(err.Error())
 	}
 	r.waitingFor = ""
 	lookCtx, stopLookups := context.WithCancel(ctx)
